@@ -1,0 +1,113 @@
+"""The working warehouse: where it lives, its schemas and its bookkeeping tables.
+
+One DuckDB file, `$ARCHIPELAGO_HOME/warehouse.duckdb`. DuckDB allows one writer process at a time,
+so every step opens a connection, does its work and closes it (dbt runs as a subprocess in between).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+HOME_VARIABLE = "ARCHIPELAGO_HOME"
+DEFAULT_HOME = ".archipelago"
+
+SCHEMAS = ("staging", "intermediate", "marts", "quarantine", "meta")
+
+# Bookkeeping tables. Cursors are written in the same transaction as the rows they cover.
+META_DDL = (
+    """
+    create table if not exists meta.cursors (
+        source varchar not null,
+        extractor varchar not null,
+        state json,
+        updated_at timestamp not null,
+        run_id varchar,
+        primary key (source, extractor)
+    )""",
+    """
+    create table if not exists meta.ingestion_runs (
+        run_id varchar not null,
+        source varchar not null,
+        extractor varchar not null,
+        started_at timestamp not null,
+        finished_at timestamp,
+        status varchar not null,       -- succeeded | failed | skipped
+        batches bigint,
+        rows_landed bigint,
+        rows_quarantined bigint,
+        message varchar
+    )""",
+    """
+    create table if not exists meta.check_results (
+        run_id varchar,
+        checked_at timestamp not null,
+        table_name varchar not null,
+        expectation varchar not null,
+        severity varchar not null,     -- blocking | warning
+        success boolean not null,
+        observed_value varchar,
+        details json
+    )""",
+    """
+    create table if not exists meta.publication (
+        run_id varchar,
+        published_at timestamp not null,
+        status varchar not null,       -- published | blocked
+        tables json,
+        source_freshness json,
+        check_summary json,
+        message varchar
+    )""",
+    """
+    create table if not exists quarantine.records (
+        source varchar not null,
+        stream varchar not null,
+        record_id varchar,
+        reason varchar not null,
+        payload json,
+        run_id varchar,
+        quarantined_at timestamp not null
+    )""",
+)
+
+
+def archipelago_home(env: dict[str, str] | None = None) -> Path:
+    """The working directory of this installation, created on first use."""
+    env = os.environ if env is None else env
+    home = Path(env.get(HOME_VARIABLE) or DEFAULT_HOME).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def warehouse_path(home: Path) -> Path:
+    return home / "warehouse.duckdb"
+
+
+def published_dir(home: Path) -> Path:
+    return home / "published"
+
+
+def initialise(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the fixed schemas and bookkeeping tables (idempotent)."""
+    for schema in SCHEMAS:
+        conn.execute(f"create schema if not exists {schema}")
+    for ddl in META_DDL:
+        conn.execute(ddl)
+
+
+@contextlib.contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (initialised when writable) and always close it again."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            initialise(conn)
+        yield conn
+    finally:
+        conn.close()
