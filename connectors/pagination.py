@@ -1,0 +1,277 @@
+"""Reusable paginators (dlt/Singer style) and the loop that drives them.
+
+A paginator is a small object: `update_state(response, payload)` reads where the next page is,
+`update_request(request)` writes it into the next request, `has_next_page` ends the loop. Each
+paginator remembers the tokens/URLs it has followed and raises `PaginationLoopError` when a source
+hands one back twice, rather than fetching the same pages forever.
+
+    for response, payload in paginate(client, "GET", "/rest/api/3/search/jql", params, next_page_token()):
+        ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from connectors.errors import SourceRequestError
+from connectors.http import SourceHttpClient, resolve_url
+
+_MISSING = object()
+
+
+class PaginationLoopError(SourceRequestError):
+    """The source returned a page token or next URL it had already returned."""
+
+
+@dataclass
+class PageRequest:
+    method: str
+    url: str  # path relative to the client's base URL, or an absolute URL
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+
+
+def get_path(payload: Any, path: str | Callable[[Any], Any], default: Any = None) -> Any:
+    """Value at a dotted path (`meta.after_cursor`) or from a callable; `default` when absent."""
+    if callable(path):
+        return path(payload)
+    node = payload
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return default
+    return node
+
+
+class Paginator:
+    has_next_page: bool = True
+
+    def __init__(self) -> None:
+        self.has_next_page = True
+        self._seen: set[str] = set()
+        self.pages = 0
+
+    def init_request(self, request: PageRequest) -> None:
+        """Adjust the first request (e.g. page size); default: nothing."""
+
+    def update_state(self, response: requests.Response, payload: Any) -> None:
+        raise NotImplementedError
+
+    def update_request(self, request: PageRequest) -> None:
+        raise NotImplementedError
+
+    def _remember(self, token: Any) -> None:
+        key = repr(token)
+        if key in self._seen:
+            # The token itself stays out of the message: next-URLs may carry signatures.
+            raise PaginationLoopError(f"pagination loop: page {self.pages} returned a token/URL already followed")
+        self._seen.add(key)
+
+
+class SinglePagePaginator(Paginator):
+    def update_state(self, response: requests.Response, payload: Any) -> None:
+        self.has_next_page = False
+
+    def update_request(self, request: PageRequest) -> None:  # pragma: no cover - never called
+        pass
+
+
+class CursorPaginator(Paginator):
+    """A token or cursor in the body goes into the next request.
+
+    Ends when `stop_path` is true (Jira `isLast`, Zendesk `end_of_stream`), when `more_path` is
+    false (OpenAI `has_more`), or when the cursor is missing/empty (Jira omits `nextPageToken` on
+    the last page). `drop_params` are sent on the first request only (Zendesk `start_time`).
+    """
+
+    def __init__(
+        self,
+        cursor_path: str | Callable[[Any], Any],
+        cursor_param: str,
+        *,
+        stop_path: str | None = None,
+        more_path: str | None = None,
+        in_body: bool = False,
+        drop_params: tuple[str, ...] = (),
+    ):
+        super().__init__()
+        self.cursor_path = cursor_path
+        self.cursor_param = cursor_param
+        self.stop_path = stop_path
+        self.more_path = more_path
+        self.in_body = in_body
+        self.drop_params = drop_params
+        self.cursor: Any = None
+
+    def update_state(self, response: requests.Response, payload: Any) -> None:
+        self.pages += 1
+        cursor = get_path(payload, self.cursor_path)
+        if cursor not in (None, ""):
+            self.cursor = cursor  # kept even on the last page: Zendesk resumes from it
+        stop = self.stop_path is not None and get_path(payload, self.stop_path) is True
+        no_more = self.more_path is not None and get_path(payload, self.more_path, _MISSING) is False
+        self.has_next_page = not stop and not no_more and cursor not in (None, "")
+        if self.has_next_page:
+            self._remember(cursor)
+
+    def update_request(self, request: PageRequest) -> None:
+        for name in self.drop_params:
+            request.params.pop(name, None)
+        if self.in_body:
+            request.json = {**(request.json or {}), self.cursor_param: self.cursor}
+        else:
+            request.params[self.cursor_param] = self.cursor
+
+
+class OffsetPaginator(Paginator):
+    """Offset/limit paging (ServiceNow `sysparm_offset`/`sysparm_limit`).
+
+    The next offset is computed here, not taken from the `Link` URL (whose host may be the
+    instance's canonical name rather than the base URL we were configured with). A `Link` header
+    decides whether there is a next page; without one, `X-Total-Count`; without that, a full page.
+    ServiceNow may return short pages when ACLs hide rows, so a short page alone does not end it.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        offset_param: str = "sysparm_offset",
+        limit_param: str = "sysparm_limit",
+        records_path: str = "result",
+        total_header: str = "X-Total-Count",
+        start: int = 0,
+    ):
+        super().__init__()
+        self.limit = limit
+        self.offset_param = offset_param
+        self.limit_param = limit_param
+        self.records_path = records_path
+        self.total_header = total_header
+        self.offset = start
+        self.total: int | None = None
+
+    def init_request(self, request: PageRequest) -> None:
+        request.params[self.limit_param] = self.limit
+        request.params[self.offset_param] = self.offset
+
+    def update_state(self, response: requests.Response, payload: Any) -> None:
+        self.pages += 1
+        records = get_path(payload, self.records_path) or []
+        total = response.headers.get(self.total_header)
+        self.total = int(total) if total is not None and total.strip().isdigit() else None
+        links = parse_link_header(response.headers.get("Link", ""))
+        if not records:
+            self.has_next_page = False
+        elif links:
+            self.has_next_page = "next" in links
+        elif self.total is not None:
+            self.has_next_page = self.offset + self.limit < self.total
+        else:
+            self.has_next_page = len(records) >= self.limit
+
+    def update_request(self, request: PageRequest) -> None:
+        self.offset += self.limit
+        request.params[self.offset_param] = self.offset
+
+
+class NextLinkPaginator(Paginator):
+    """A next-page URL in the body (Graph `@odata.nextLink`, SurveyMonkey `links.next`) or in the
+    `Link` header (`rel="next"`, GitHub). The URL carries every query parameter, so params are cleared.
+    """
+
+    def __init__(self, body_path: str | None = "@odata.nextLink", *, header_rel: str | None = None):
+        super().__init__()
+        self.body_path = body_path
+        self.header_rel = header_rel
+        self.next_url: str | None = None
+
+    def update_state(self, response: requests.Response, payload: Any) -> None:
+        self.pages += 1
+        link = None
+        if self.header_rel is not None:
+            link = parse_link_header(response.headers.get("Link", "")).get(self.header_rel)
+        elif self.body_path is not None and isinstance(payload, Mapping):
+            # Graph keys contain dots (`@odata.nextLink`): try the literal key before a dotted path.
+            link = payload.get(self.body_path) or get_path(payload, self.body_path)
+        self.next_url = resolve_url(response.url, link) if link else None
+        self.has_next_page = self.next_url is not None
+        if self.next_url:
+            self._remember(self.next_url)
+
+    def update_request(self, request: PageRequest) -> None:
+        assert self.next_url is not None
+        request.url = self.next_url
+        request.params = {}
+
+
+def header_link_paginator(rel: str = "next") -> NextLinkPaginator:
+    return NextLinkPaginator(None, header_rel=rel)
+
+
+def next_page_token(*, in_body: bool = False) -> CursorPaginator:
+    """Jira enhanced search: `nextPageToken`, end on `isLast` or a missing token."""
+    return CursorPaginator("nextPageToken", "nextPageToken", stop_path="isLast", in_body=in_body)
+
+
+def zendesk_cursor() -> CursorPaginator:
+    """Zendesk cursor-based incremental export: `after_cursor` until `end_of_stream`."""
+    return CursorPaginator("after_cursor", "cursor", stop_path="end_of_stream", drop_params=("start_time",))
+
+
+def openai_cursor(cursor_path: str = "next_page", cursor_param: str = "page") -> CursorPaginator:
+    """OpenAI usage (`next_page` -> `page`) or lists (`last_id` -> `after`), while `has_more`."""
+    return CursorPaginator(cursor_path, cursor_param, more_path="has_more")
+
+
+_LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
+_REL = re.compile(r';\s*rel\s*=\s*"?([^";]+)"?', re.IGNORECASE)
+
+
+def parse_link_header(value: str) -> dict[str, str]:
+    """RFC 8288 `Link` header -> {rel: url}; each of a space-separated rel list gets the URL."""
+    links: dict[str, str] = {}
+    for match in _LINK.finditer(value or ""):
+        url, params = match.group(1), match.group(2)
+        rel = _REL.search(params)
+        if rel:
+            for name in rel.group(1).split():
+                links.setdefault(name.lower(), url)
+    return links
+
+
+def paginate(
+    client: SourceHttpClient,
+    method: str,
+    path: str,
+    params: Mapping[str, Any] | None,
+    paginator: Paginator,
+    *,
+    json: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Iterator[tuple[requests.Response, Any]]:
+    """Yield (response, parsed JSON) page by page until the paginator says there is no next page.
+
+    The paginator's state is updated before a page is yielded, so a caller can read e.g. the
+    cursor that resumes after the page it is handling.
+    """
+    request = PageRequest(method, path, dict(params or {}), json)
+    paginator.init_request(request)
+    while True:
+        response, payload = client.request_json(
+            request.method, request.url, params=request.params, json=request.json, headers=headers
+        )
+        try:
+            paginator.update_state(response, payload)
+        except PaginationLoopError as exc:
+            raise PaginationLoopError(f"{client.source}: {method} {client.endpoint(client.url_for(path))}: {exc}") from None
+        yield response, payload
+        if not paginator.has_next_page:
+            return
+        paginator.update_request(request)
