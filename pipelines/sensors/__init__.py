@@ -1,0 +1,1 @@
+"""Dagster sensors: webhook inbox, dropped export files, run failures."""

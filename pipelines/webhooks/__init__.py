@@ -1,0 +1,1 @@
+"""Webhook receiver and its durable inbox (issue 8). See app.py, inbox.py, signatures.py."""
