@@ -68,6 +68,8 @@ class SourceDefinition:
 # Module path of every connector, in the order assets and status lines are shown.
 SOURCE_MODULES: tuple[str, ...] = (
     "connectors.directory_csv",
+    "connectors.survey_csv",
+    "connectors.training_csv",
 )
 
 

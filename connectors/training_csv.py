@@ -1,0 +1,110 @@
+"""AI trainings from a CSV export (docs/configuration.md), into `raw_training_csv.enrolments`.
+
+One row per person and module: `email,module_id,module_name,started_on,completed_on,pre_score,post_score`.
+A row that breaks the format (no e-mail, a date that is not ISO, completion before start, a score
+outside 0-100) is quarantined with its file and line; the other rows land.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from connectors._csv_drop import changed_files, header_reject
+from connectors.base import Batch, Column, Reject, StreamSpec
+from connectors.csv_files import parse_date, parse_float, read_rows, require
+from connectors.errors import ConfigError, RecordError
+from connectors.privacy import Pseudonymiser
+from connectors.registry import SourceDefinition, Variable
+
+SOURCE_NAME = "training_csv"
+PATH_VARIABLE = "TRAINING_CSV_PATH"
+COLUMNS = ("email", "module_id", "module_name", "started_on", "completed_on", "pre_score", "post_score")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+ENROLMENTS = StreamSpec(
+    source=SOURCE_NAME,
+    name="enrolments",
+    description="One row per person and AI training module.",
+    columns=(
+        Column("person_key", "VARCHAR", "keyed hash of the work e-mail"),
+        Column("module_id", "VARCHAR"),
+        Column("module_name", "VARCHAR"),
+        Column("started_on", "DATE"),
+        Column("completed_on", "DATE", "NULL while not completed"),
+        Column("pre_score", "DOUBLE", "assessment before the module, 0-100"),
+        Column("post_score", "DOUBLE", "assessment after the module, 0-100"),
+        Column("source_file", "VARCHAR"),
+        Column("source_line", "BIGINT"),
+    ),
+    primary_key=("person_key", "module_id"),
+)
+
+
+class TrainingCsvExtractor:
+    source = SOURCE_NAME
+    name = "enrolments"
+    specs = (ENROLMENTS,)
+
+    def __init__(self, path: Path, pseudonymiser: Pseudonymiser):
+        self.path = path
+        self.pseudonymiser = pseudonymiser
+
+    def _row(self, file: Path, line: int, raw: dict[str, str]) -> dict[str, Any]:
+        email = require(raw["email"], "email")
+        if not _EMAIL.match(email):
+            raise RecordError("email is not an e-mail address")
+        started = parse_date(raw["started_on"], "started_on")
+        completed = parse_date(raw["completed_on"], "completed_on")
+        if completed and not started:
+            raise RecordError("completed_on is set but started_on is empty")
+        if started and completed and completed < started:
+            raise RecordError(f"completed_on {completed} is before started_on {started}")
+        return {
+            "person_key": self.pseudonymiser.person_key(email),
+            "module_id": require(raw["module_id"], "module_id"),
+            "module_name": raw["module_name"] or None,
+            "started_on": started,
+            "completed_on": completed,
+            "pre_score": parse_float(raw["pre_score"], "pre_score", 0, 100),
+            "post_score": parse_float(raw["post_score"], "post_score", 0, 100),
+            "source_file": file.name,
+            "source_line": line,
+        }
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        for file, new_state in changed_files(self.path, PATH_VARIABLE, state):
+            rows: list[dict[str, Any]] = []
+            rejects: list[Reject] = []
+            seen: dict[tuple[str, str], int] = {}
+            try:
+                for line, raw in read_rows(file, COLUMNS, PATH_VARIABLE):
+                    try:
+                        row = self._row(file, line, raw)
+                        key = (row["person_key"], row["module_id"])
+                        if key in seen:
+                            raise RecordError(f"the same person and module_id already appear on line {seen[key]}")
+                        seen[key] = line
+                        rows.append(row)
+                    except RecordError as exc:
+                        payload = self.pseudonymiser.scrub({"file": file.name, **raw})
+                        rejects.append(Reject("enrolments", f"{file.name} line {line}: {exc}", payload, f"{file.name}:{line}"))
+            except ConfigError as exc:  # wrong header: quarantine the file, land the others
+                yield Batch(rejects=[header_reject("enrolments", file, exc)], state=new_state)
+                continue
+            yield Batch(rows={"enrolments": rows}, rejects=rejects, state=new_state)
+
+
+def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[TrainingCsvExtractor]:
+    return [TrainingCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser)]
+
+
+SOURCE = SourceDefinition(
+    name=SOURCE_NAME,
+    title="Training CSV export",
+    variables=(Variable(PATH_VARIABLE, "training CSV export: a file, or a directory of *.csv files"),),
+    extractors={"enrolments": (ENROLMENTS,)},
+    build=_build,
+)
