@@ -14,15 +14,15 @@ from pipelines.warehouse import connect
 KEY = "test-key-0123456789abcdef"
 HEADER = "response_id,survey_id,submitted_at,respondent_email,department,question_id,answer\n"
 GOOD = (
-    "r1,pulse-q1,2026-03-02T09:00:00Z,ann@acme.example,Finance,tool_nps_m365_copilot,9\n"
-    "r1,pulse-q1,2026-03-02T09:00:00Z,ann@acme.example,Finance,ai_usefulness,4\n"
-    "r1,pulse-q1,2026-03-02T09:00:00Z,ann@acme.example,Finance,comment,Saves me time - ask bob@acme.example\n"
-    "r2,pulse-q1,2026-03-02T10:00:00+01:00,,support,collab_sales,3\n"
-    "r2,pulse-q1,2026-03-02T10:00:00+01:00,,support,enps,11\n"
-    "r2,pulse-q1,2026-03-02T10:00:00+01:00,,support,q_new_item,2\n"
-    "r3,pulse-q1,2026-03-02T11:00:00Z,,Narnia,enps,8\n"
-    "r4,pulse-q1,2026-03-02T12:00:00Z,,,enps,8\n"
-    "r5,pulse-q1,2026-03-02T13:00:00Z,,HR,ai_resistance,often\n"
+    "r1,ai-readiness-check,2026-03-02T09:00:00Z,ann@acme.example,Finance,RES1,2\n"
+    "r1,ai-readiness-check,2026-03-02T09:00:00Z,ann@acme.example,Finance,USE1,4\n"
+    "r1,ai-readiness-check,2026-03-02T09:00:00Z,ann@acme.example,Finance,COMMENT,Saves me time - ask bob@acme.example\n"
+    "r2,ai-readiness-check,2026-03-02T10:00:00+01:00,,support,PSY1,3\n"
+    "r2,ai-readiness-check,2026-03-02T10:00:00+01:00,,support,RES2,7\n"
+    "r2,ai-readiness-check,2026-03-02T10:00:00+01:00,,support,Q_NEW,2\n"
+    "r3,ai-readiness-check,2026-03-02T11:00:00Z,,Narnia,RES1,3\n"
+    "r4,ai-readiness-check,2026-03-02T12:00:00Z,,,RES1,3\n"
+    "r5,ai-readiness-check,2026-03-02T13:00:00Z,,HR,RES1,often\n"
 )
 
 
@@ -52,20 +52,19 @@ def test_bad_rows_quarantined_with_reasons_and_the_rest_landed(drop, tmp_path):
     report, answers, quarantine, questions, responses = land(drop, tmp_path)
     by_key = {(a[0], a[1]): a for a in answers}
     # landed: r1's two scored answers (no free text), r2's in-scale answers incl. the unmapped one
-    assert set(by_key) == {("r1", "tool_nps_m365_copilot"), ("r1", "ai_usefulness"), ("r2", "collab_sales"), ("r2", "q_new_item")}
-    assert by_key[("r1", "tool_nps_m365_copilot")][2:6] == ("tool_nps", Pseudonymiser(KEY).person_key("ANN@acme.example"), "Finance", 9.0)
-    assert by_key[("r2", "collab_sales")][3:5] == (None, "Customer Support")  # anonymous, spelling normalised
-    assert by_key[("r2", "collab_sales")][7] == "Sales"
-    assert by_key[("r2", "collab_sales")][8] == "2026-03-02 09:00:00"  # +01:00 -> UTC
-    assert by_key[("r2", "q_new_item")][2] is None
+    assert set(by_key) == {("r1", "RES1"), ("r1", "USE1"), ("r2", "PSY1"), ("r2", "Q_NEW")}
+    assert by_key[("r1", "USE1")][2:6] == ("usefulness", Pseudonymiser(KEY).person_key("ANN@acme.example"), "Finance", 4.0)
+    assert by_key[("r2", "PSY1")][2:5] == ("psychological_safety", None, "Customer Support")  # anonymous, spelling normalised
+    assert by_key[("r2", "PSY1")][8] == "2026-03-02 09:00:00"  # +01:00 -> UTC
+    assert by_key[("r2", "Q_NEW")][2] is None and by_key[("r2", "Q_NEW")][5] == 2.0
     reasons = {q[1]: q[2] for q in quarantine}
     assert "wrong header" in reasons["b_wrong.csv"] and "b_wrong.csv" in reasons["b_wrong.csv"]
-    assert "answer 11 to enps (enps) is outside its scale 0-10" in reasons["pulse-q1/r2/enps"]
-    assert "unknown department 'Narnia'" in reasons["pulse-q1/r3"]
-    assert "without a department" in reasons["pulse-q1/r4"]
-    assert "'often' to ai_resistance (resistance) is not a number" in reasons["pulse-q1/r5/ai_resistance"]
+    assert "answer 7 to RES2 (resistance) is outside its scale 1-5" in reasons["ai-readiness-check/r2/RES2"]
+    assert "unknown department 'Narnia'" in reasons["ai-readiness-check/r3"]
+    assert "without a department" in reasons["ai-readiness-check/r4"]
+    assert "'often' to RES1 (resistance) is not a number" in reasons["ai-readiness-check/r5/RES1"]
     assert report.rejects == 5 and report.rows_by_table["answers"] == 4
-    assert unmapped([{"survey_id": s, "question_id": q, "is_mapped": m} for s, q, m in questions]) == [("pulse-q1", "q_new_item")]
+    assert unmapped([{"survey_id": s, "question_id": q, "is_mapped": m} for s, q, m in questions]) == [("ai-readiness-check", "Q_NEW")]
     assert responses == [("r1", False, 2), ("r2", True, 2), ("r5", True, 0)]
     for _, _, _, payload in quarantine:
         assert "@" not in payload  # quarantined payloads are scrubbed
@@ -73,7 +72,7 @@ def test_bad_rows_quarantined_with_reasons_and_the_rest_landed(drop, tmp_path):
 
 def test_free_text_only_when_enabled_and_scrubbed(drop, tmp_path):
     _, answers, *_ = land(drop, tmp_path, free_text=True)
-    text = {a[1]: a[6] for a in answers if a[0] == "r1"}["comment"]
+    text = {a[1]: a[6] for a in answers if a[0] == "r1"}["COMMENT"]
     assert text.startswith("Saves me time - ask person:") and "bob@" not in text
 
 
@@ -81,7 +80,7 @@ def test_rerun_is_idempotent_and_skips_unchanged_files(drop, tmp_path):
     land(drop, tmp_path)
     report, answers, quarantine, *_ = land(drop, tmp_path)
     assert report.batches == 0 and len(answers) == 4 and len(quarantine) == 5
-    (drop / "a_pulse.csv").write_text(HEADER + GOOD + "r6,pulse-q1,2026-03-03T08:00:00Z,,IT,enps,7\n")
+    (drop / "a_pulse.csv").write_text(HEADER + GOOD + "r6,ai-readiness-check,2026-03-03T08:00:00Z,,IT,USE1,5\n")
     report, answers, *_ = land(drop, tmp_path)
     assert report.batches == 1 and len(answers) == 5
 

@@ -24,10 +24,12 @@ questions:
 
 def test_shipped_map_covers_every_construct_and_department():
     qmap = load_question_map(DEFAULT_MAP_PATH)
-    constructs = {qmap.question("typeform", "any", [q]).construct for q in
-                  ("tool_nps_m365_copilot", "enps", "ai_usefulness", "ai_resistance", "psych_safety_mistakes", "collab_it")}
+    constructs = {qmap.question(tool, survey, [q]).construct for tool, survey, q in (
+        ("typeform", "AIpulse7", "tool_nps"), ("qualtrics", "SV_3KZ9collab01", "QID1"), ("typeform", "AIpulse7", "ai_usefulness"),
+        ("csv", "ai-readiness-check", "RES2"), ("csv", "ai-readiness-check", "PSY1"), ("qualtrics", "SV_3KZ9collab01", "QID2_5"))}
     assert constructs == {"tool_nps", "enps", "usefulness", "resistance", "psychological_safety", "collaboration"}
-    assert qmap.question("csv", "x", ["collab_support"]).target_department == "Customer Support"
+    assert qmap.question("qualtrics", "SV_3KZ9collab01", ["QID2_3"]).target_department == "Customer Support"
+    assert qmap.question("qualtrics", "SV_other", ["QID1"]) is None
     assert qmap.department(" customer  SERVICE ") == "Customer Support"
     assert qmap.department("Narnia") is None
 
