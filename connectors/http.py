@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.errors import SourceAuthError, SourceRequestError
+from connectors.errors import ConfigError, SourceAuthError, SourceRequestError
 
 log = logging.getLogger("connectors.http")
 
@@ -368,6 +368,16 @@ def _parse_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError as exc:  # requests' JSONDecodeError is a ValueError
         raise _RetryableBody() from exc
+
+
+def checked_base_url(value: str, variable: str) -> str:
+    """A base URL from the environment, or a `ConfigError` naming the variable."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{variable}={value!r} is not an http(s) URL; set it to e.g. https://acme.example.com.")
+    if parts.username or parts.password:
+        raise ConfigError(f"{variable} must not carry credentials; set them in their own variables.")
+    return value.strip().rstrip("/")
 
 
 def resolve_url(base: str, link: str) -> str:

@@ -144,16 +144,20 @@ class OffsetPaginator(Paginator):
         *,
         offset_param: str = "sysparm_offset",
         limit_param: str = "sysparm_limit",
-        records_path: str = "result",
-        total_header: str = "X-Total-Count",
+        records_path: str | None = "result",
+        total_header: str | None = "X-Total-Count",
+        total_path: str | None = None,
+        last_path: str | None = None,
         start: int = 0,
     ):
         super().__init__()
         self.limit = limit
         self.offset_param = offset_param
         self.limit_param = limit_param
-        self.records_path = records_path
+        self.records_path = records_path  # None: the body is the list of records (Jira user search)
         self.total_header = total_header
+        self.total_path = total_path  # a total in the body (Jira comments: `total`)
+        self.last_path = last_path  # a last-page flag in the body (Jira changelog: `isLast`)
         self.offset = start
         self.total: int | None = None
 
@@ -163,12 +167,17 @@ class OffsetPaginator(Paginator):
 
     def update_state(self, response: requests.Response, payload: Any) -> None:
         self.pages += 1
-        records = get_path(payload, self.records_path) or []
-        total = response.headers.get(self.total_header)
-        self.total = int(total) if total is not None and total.strip().isdigit() else None
+        records = (payload if self.records_path is None else get_path(payload, self.records_path)) or []
+        total: Any = response.headers.get(self.total_header) if self.total_header else None
+        if self.total_path is not None:
+            total = get_path(payload, self.total_path)
+        self.total = int(total) if total is not None and str(total).strip().isdigit() else None
         links = parse_link_header(response.headers.get("Link", ""))
-        if not records:
+        last = get_path(payload, self.last_path, _MISSING) if self.last_path else _MISSING
+        if not records or last is True:
             self.has_next_page = False
+        elif last is False:
+            self.has_next_page = True
         elif links:
             self.has_next_page = "next" in links
         elif self.total is not None:

@@ -1,0 +1,166 @@
+"""Typed field parsing and safe rejects for JSON API records (shared by the HTTP connectors).
+
+Parsers raise `RecordError` with the field's name, so a broken record becomes a `Reject` with a
+reason a person can act on. Timestamps become naive UTC datetimes, as `connectors.base` requires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from connectors.base import Reject
+from connectors.errors import RecordError
+from connectors.privacy import Pseudonymiser
+
+
+def timestamp(value: Any, name: str, *, required: bool = False) -> dt.datetime | None:
+    """ISO 8601 (any offset, `Z`, `+0000`), `YYYY-MM-DD HH:MM:SS` (taken as UTC) or Unix seconds."""
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"{name} is missing")
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"{name} {value!r} is not a timestamp")
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
+    if not isinstance(value, str):
+        raise RecordError(f"{name} {value!r} is not a timestamp")
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise RecordError(f"{name} {value!r} is not an ISO 8601 timestamp") from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def date(value: Any, name: str) -> dt.date | None:
+    if value is None or value == "" or value == "0000-00-00":
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise RecordError(f"{name} {value!r} is not an ISO date") from exc
+
+
+def integer(value: Any, name: str, *, required: bool = False) -> int | None:
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"{name} is missing")
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"{name} {value!r} is not an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise RecordError(f"{name} {value!r} is not an integer")
+
+
+def number(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"{name} {value!r} is not a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise RecordError(f"{name} {value!r} is not a number") from exc
+
+
+def boolean(value: Any, name: str) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise RecordError(f"{name} {value!r} is not a boolean")
+
+
+def text(value: Any, name: str, *, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"{name} is missing")
+        return None
+    if isinstance(value, dict | list):
+        raise RecordError(f"{name} is an object, expected a scalar")
+    return str(value)
+
+
+def mapping(value: Any, name: str) -> Mapping[str, Any]:
+    """A nested object that may be absent or null; anything else breaks the contract."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, Mapping):
+        raise RecordError(f"{name} is {type(value).__name__}, expected an object")
+    return value
+
+
+def extra(record: Mapping[str, Any], known: Iterable[str], scrub: Any) -> dict[str, Any] | None:
+    """Fields we do not model, kept (scrubbed of e-mails and names) rather than lost."""
+    known_set = set(known)
+    unknown = {k: v for k, v in record.items() if k not in known_set and v not in (None, "", [], {})}
+    return scrub(unknown) if unknown else None
+
+
+class Scrubber:
+    """Scrubs a payload for quarantine or `_extra`: e-mails -> person keys, names redacted, and
+    the source's vendor user ids (under the given key names) -> identity keys."""
+
+    def __init__(
+        self,
+        pseudonymiser: Pseudonymiser,
+        source: str,
+        id_keys: Iterable[str] = (),
+        transform: Callable[[Mapping[str, Any], Callable[[Any], str]], Mapping[str, Any]] | None = None,
+    ):
+        self.p = pseudonymiser
+        self.source = source
+        self.id_keys = frozenset(k.lower() for k in id_keys)
+        # Source-specific: ids under generic keys (e.g. a changelog item's `from`/`to`).
+        self.transform = transform
+
+    def __call__(self, value: Any) -> Any:
+        return self.p.scrub(self._ids(value))
+
+    def identity(self, vendor_id: Any) -> str:
+        return "identity:" + (self.p.identity_key(self.source, vendor_id) or "")
+
+    def _ids(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            if self.transform is not None:
+                value = self.transform(value, self.identity)
+            return {
+                k: (
+                    self.identity(v)
+                    if str(k).lower() in self.id_keys and isinstance(v, str | int) and not isinstance(v, bool)
+                    else self._ids(v)
+                )
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self._ids(v) for v in value]
+        return value
+
+    def reject(self, stream: str, reason: str, payload: Any, record_id: Any = None) -> Reject:
+        return Reject(stream, reason, self(payload), None if record_id is None else str(record_id))
+
+
+def record_id(record: Any, *keys: str) -> str | None:
+    """Best-effort id of a record for a reject, never failing."""
+    if isinstance(record, Mapping):
+        for key in keys:
+            value = record.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return str(value)
+    return None
