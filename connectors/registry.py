@@ -70,6 +70,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "connectors.directory_csv",
     "connectors.survey_csv",
     "connectors.training_csv",
+    "connectors.github_copilot",
     "connectors.jira",
 )
 
