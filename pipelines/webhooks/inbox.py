@@ -18,6 +18,7 @@ key (source, delivery_id), which persists across restarts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import sqlite3
@@ -191,10 +192,8 @@ class Inbox:
                     results.append(AppendResult(seq=None, duplicate=True))
             self._conn.execute("commit")
         except BaseException as exc:  # noqa: BLE001 - every waiting caller must hear about it
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("rollback")
-            except sqlite3.Error:
-                pass
             for p in batch:
                 if not p.future.done():
                     p.future.set_exception(exc)

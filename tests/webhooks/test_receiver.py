@@ -8,10 +8,10 @@ import time
 
 import pytest
 import requests
+from webhook_helpers import SECRETS, iso, running_server, signed_request
 
 from pipelines.webhooks.app import create_app
 from pipelines.webhooks.inbox import Inbox
-from webhook_helpers import SECRETS, iso, running_server, signed_request
 
 SOURCES = ("jira", "zendesk", "github", "typeform")
 MAX_BODY = 64 * 1024
