@@ -28,7 +28,6 @@ never e-mails, names, answers or the body itself.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import hmac
