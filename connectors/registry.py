@@ -71,6 +71,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "connectors.survey_csv",
     "connectors.training_csv",
     "connectors.github_copilot",
+    "connectors.openai_usage",
     "connectors.jira",
 )
 

@@ -8,7 +8,13 @@ import json
 import pytest
 from localhttp import LocalServer, Reply
 
-from connectors.github_copilot import SOURCE, CopilotSeatsExtractor, CopilotUsageExtractor, client_for, parse_ndjson
+from connectors.github_copilot import (
+    SOURCE,
+    CopilotSeatsExtractor,
+    CopilotUsageExtractor,
+    client_for,
+    parse_ndjson,
+)
 from connectors.privacy import Pseudonymiser
 from pipelines.landing import land_extractor
 from pipelines.warehouse import connect
