@@ -40,6 +40,7 @@ from dagster import (
 )
 
 from pipelines.webhooks.inbox import InboxEvent, InboxReader
+from pipelines.webhooks.signatures import REGISTRY_SOURCES
 
 Target = AssetSelection | Sequence[AssetKey]
 
@@ -159,8 +160,10 @@ def build_inbox_sensor(
 ) -> SensorDefinition:
     """A sensor over the webhook inbox.
 
-    `targets` maps an inbox source (webhook endpoint: jira, zendesk, github, typeform) to the assets
-    an event of that source refreshes: an `AssetSelection` (resolved against the code location's
+    `targets` maps an inbox source (webhook endpoint: jira, zendesk, github, typeform) or its
+    connector source name (`REGISTRY_SOURCES`: github -> github_copilot) to the assets an event of
+    that source refreshes, e.g. `pipelines.assets.ingestion.source_asset_keys()` as is. Each target is
+    an `AssetSelection` (resolved against the code location's
     asset graph) or a list of `AssetKey`s, e.g.
     `{"jira": AssetSelection.key_prefixes("raw_jira"), "github": AssetSelection.key_prefixes("raw_github_copilot")}`.
     `home` defaults to `$ARCHIPELAGO_HOME` read at evaluation time.
@@ -201,7 +204,10 @@ def build_inbox_sensor(
 
         def keys_for(source: str) -> list[AssetKey] | None:
             if source not in resolved:
+                # keyed by webhook endpoint ("github") or by registry source ("github_copilot")
                 target = targets.get(source)
+                if target is None:
+                    target = targets.get(REGISTRY_SOURCES.get(source, source))
                 if target is None:
                     resolved[source] = None
                 elif isinstance(target, AssetSelection):
@@ -209,6 +215,8 @@ def build_inbox_sensor(
                     resolved[source] = sorted(target.resolve(graph), key=lambda k: k.to_user_string())
                 else:
                     resolved[source] = list(target)
+                if not resolved[source]:
+                    resolved[source] = None  # an empty run request would mean "the whole job"
             return resolved[source]
 
         result = plan(

@@ -83,6 +83,8 @@ def test_dropped_file_is_claimed_once_and_second_evaluation_requests_nothing(roo
     assert req.run_key == f"export:directory:{sha}"
     assert req.asset_selection == [DIRECTORY_KEY]
     assert req.tags[ex.TAG_KIND] == "directory" and req.tags[ex.TAG_NAME] == "people.csv"
+    # the ingestion asset's file override tag points at the claimed copy
+    assert req.tags["archipelago/file/directory_csv"] == req.tags[ex.TAG_PATH]
     assert not (root / "directory" / "people.csv").exists()
     assert [p.name for p in ex.in_processing(root, "directory")] == [f"{sha[:16]}__people.csv"]
     second = evaluate(defs, sensor_def, instance, first.cursor)

@@ -168,3 +168,16 @@ def test_asset_selection_targets_resolve_against_the_definitions(home, instance)
     data = defs.resolve_sensor_def("webhook_inbox_sensor").evaluate_tick(ctx)
     [req] = data.run_requests
     assert req.asset_selection == [AssetKey(["raw_jira", "issues"])]
+
+
+def test_targets_keyed_by_registry_source_name(home, instance):
+    # pipelines.assets.ingestion.source_asset_keys() is keyed by connector source: github -> github_copilot
+    clock = Clock()
+    copilot = [AssetKey(["raw_github_copilot", "seats"])]
+    sensor_def = build_inbox_sensor({"github_copilot": copilot}, debounce_seconds=0, home=home, clock=clock)
+    append(home, "github", 2, at=clock.t)
+    defs = Definitions(assets=[_asset_for(k) for k in copilot], sensors=[sensor_def])
+    ctx = build_sensor_context(instance=instance, definitions=defs)
+    [req] = defs.resolve_sensor_def(sensor_def.name).evaluate_tick(ctx).run_requests
+    assert req.run_key == "webhook:github:2"
+    assert req.asset_selection == copilot
