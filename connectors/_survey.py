@@ -290,7 +290,7 @@ class SurveyRows:
         self.pseudonymiser = pseudonymiser
         self.land_free_text = land_free_text
 
-    def _reject(self, stream: str, reason: str, payload: dict[str, Any], record_id: str) -> Reject:
+    def reject(self, stream: str, reason: str, payload: dict[str, Any], record_id: str) -> Reject:
         return Reject(stream, reason, self.pseudonymiser.scrub(payload), record_id)
 
     def add(self, batch: Batch, response: SurveyResponse) -> None:
@@ -298,21 +298,21 @@ class SurveyRows:
         ident = {"survey_id": r.survey_id, "response_id": r.response_id}
         rid = f"{r.survey_id}/{r.response_id}"
         if not r.response_id:
-            batch.rejects.append(self._reject("responses", "response has no id", {**ident, "submitted_at": str(r.submitted_at)}, rid))
+            batch.rejects.append(self.reject("responses", "response has no id", {**ident, "submitted_at": str(r.submitted_at)}, rid))
             return
         department = self.qmap.department(r.department) if r.department else None
         email = r.email if r.email and _EMAIL.match(r.email.strip()) else None
         if r.department and department is None:
             reason = (f"unknown department {r.department!r} (known: {', '.join(self.qmap.departments)}; "
                       f"add a spelling under departments in {self.qmap.path.name})")
-            batch.rejects.append(self._reject("responses", reason, {**ident, "department": r.department}, rid))
+            batch.rejects.append(self.reject("responses", reason, {**ident, "department": r.department}, rid))
             return
         if department is None and email is None:
-            batch.rejects.append(self._reject(
+            batch.rejects.append(self.reject(
                 "responses", "anonymous response without a department cannot be attributed", ident, rid))
             return
         if r.submitted_at is None:
-            batch.rejects.append(self._reject("responses", "response has no submitted_at", ident, rid))
+            batch.rejects.append(self.reject("responses", "response has no submitted_at", ident, rid))
             return
         person_key = self.pseudonymiser.person_key(email) if email else None
         base = {**ident, "submitted_at": r.submitted_at, "person_key": person_key, "department": department,
@@ -334,7 +334,7 @@ class SurveyRows:
                 row = self._answer_row(base, qid, answer, question)
             except ValueError as exc:
                 payload = {**ident, "question_id": qid, "answer": answer.value, "department": r.department}
-                batch.rejects.append(self._reject("answers", str(exc), payload, f"{rid}/{qid}"))
+                batch.rejects.append(self.reject("answers", str(exc), payload, f"{rid}/{qid}"))
                 continue
             if row is not None:
                 answers.append(row)

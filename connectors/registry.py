@@ -72,6 +72,8 @@ SOURCE_MODULES: tuple[str, ...] = (
     "connectors.training_csv",
     "connectors.github_copilot",
     "connectors.openai_usage",
+    "connectors.typeform",
+    "connectors.qualtrics",
     "connectors.jira",
 )
 

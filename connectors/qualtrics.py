@@ -1,0 +1,202 @@
+"""Qualtrics survey responses (v3 async export, api_formats.md 8), into `raw_qualtrics`.
+
+Per survey: `POST /API/v3/surveys/{id}/export-responses` starts a JSON export of responses recorded
+since the cursor; `GET .../export-responses/{progressId}` is polled, with growing pauses, while the
+export is `inProgress`; `GET .../export-responses/{fileId}/file` downloads the ZIP holding one JSON
+file `{"responses": [...]}`. The export covers up to the server's time of the POST (its `Date`
+header); the next run starts there, less an overlap, and responses merge by key. Question ids
+(`QID1`, breakouts `QID2_3`, text entry `QID3_TEXT`) go through the shared survey rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from connectors import records as rec
+from connectors._clock import server_time
+from connectors._survey import (
+    DEFAULT_MAP_PATH,
+    FREE_TEXT_VARIABLE,
+    Answer,
+    SurveyResponse,
+    SurveyRows,
+    load_question_map,
+    parse_flag,
+    survey_specs,
+)
+from connectors.base import Batch
+from connectors.errors import ConfigError, RecordError, SourceRequestError
+from connectors.http import SourceHttpClient
+from connectors.privacy import Pseudonymiser
+from connectors.registry import SourceDefinition, Variable
+
+SOURCE_NAME = "qualtrics"
+TOKEN_VARIABLE, SURVEYS_VARIABLE, URL_VARIABLE = "QUALTRICS_API_TOKEN", "QUALTRICS_SURVEY_IDS", "QUALTRICS_BASE_URL"
+SPECS = survey_specs(SOURCE_NAME)
+OVERLAP = dt.timedelta(hours=1)  # responses recorded just before the export started may land late
+BATCH_RESPONSES = 2000
+_QUESTION = re.compile(r"^QID\d+(_[A-Za-z0-9]+)*$")
+_DEPARTMENT_KEYS = ("department", "Department", "dept")
+_EMAIL_KEYS = ("recipientEmail", "email", "Email")
+
+
+def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
+    return SourceHttpClient(
+        SOURCE_NAME, settings[URL_VARIABLE], headers={"X-API-TOKEN": settings[TOKEN_VARIABLE]},
+        credential_variables=(TOKEN_VARIABLE, URL_VARIABLE),
+    )
+
+
+def _answers(values: Mapping[str, Any], labels: Mapping[str, Any]) -> list[Answer]:
+    out = []
+    for key, value in values.items():
+        if not _QUESTION.match(key) or key.endswith("_DO"):
+            continue  # metadata, embedded data and display order are not answers
+        if key.endswith("_TEXT"):
+            kind = "text"
+        elif isinstance(value, list):
+            kind, value = "choice", labels.get(key) or value
+        else:
+            kind = "number" if isinstance(value, int | float) and not isinstance(value, bool) else "text"
+        out.append(Answer((key,), value, kind))
+    return out
+
+
+def to_response(survey_id: str, record: Any) -> SurveyResponse:
+    if not isinstance(record, Mapping):
+        raise RecordError("response is not an object")
+    values = rec.mapping(record.get("values"), "values")
+    labels = rec.mapping(record.get("labels"), "labels")
+    when = values.get("recordedDate") or values.get("endDate")
+    return SurveyResponse(
+        survey_id=survey_id,
+        response_id=rec.text(record.get("responseId") or values.get("_recordId"), "responseId", required=True),
+        submitted_at=rec.timestamp(when, "recordedDate", required=True),
+        email=next((str(values[k]) for k in _EMAIL_KEYS if values.get(k)), None),
+        department=next((str(values[k]) for k in _DEPARTMENT_KEYS if values.get(k)), None),
+        answers=_answers(values, labels),
+        extra={"distribution_channel": values.get("distributionChannel")} if values.get("distributionChannel") else {},
+    )
+
+
+class QualtricsExtractor:
+    source = SOURCE_NAME
+    name = "responses"
+    specs = SPECS
+
+    def __init__(self, client: SourceHttpClient, survey_ids: list[str], rows: SurveyRows, *,
+                 poll_first: float = 1.0, poll_max: float = 15.0, poll_timeout: float = 900.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.client = client
+        self.survey_ids = survey_ids
+        self.rows = rows
+        self.poll_first, self.poll_max, self.poll_timeout = poll_first, poll_max, poll_timeout
+        self._sleep = sleep
+        self.polls = 0  # for tests and benchmarks
+
+    def _export(self, survey_id: str, start: str | None) -> tuple[list[Any], dt.datetime]:
+        """Responses recorded since `start`, and the server time the export covers up to."""
+        base = f"/API/v3/surveys/{survey_id}/export-responses"
+        body: dict[str, Any] = {"format": "json", "compress": True, "useLabels": False, "breakoutSets": True,
+                                "includeDisplayOrder": False, "exportResponsesInProgress": False, "timeZone": "UTC",
+                                "sortByLastModifiedDate": False}
+        if start:
+            body["startDate"] = start
+        response, started = self.client.request_json("POST", base, json=body)
+        covered = server_time(response)
+        progress_id = rec.text(_result(started).get("progressId"), "result.progressId", required=True)
+        waited, pause = 0.0, self.poll_first
+        while True:
+            result = _result(self.client.get_json(f"{base}/{progress_id}"))
+            self.polls += 1
+            status = result.get("status")
+            if status == "complete":
+                file_id = rec.text(result.get("fileId"), "result.fileId", required=True)
+                break
+            if status == "failed":
+                raise SourceRequestError(f"{SOURCE_NAME}: export of survey {survey_id} failed on the Qualtrics side")
+            if status != "inProgress":
+                raise SourceRequestError(f"{SOURCE_NAME}: export of survey {survey_id} has unknown status {status!r}")
+            if waited >= self.poll_timeout:
+                raise SourceRequestError(
+                    f"{SOURCE_NAME}: export of survey {survey_id} still in progress after {waited:.0f} s "
+                    f"({result.get('percentComplete', '?')}% done); the next run starts a new export")
+            self._sleep(pause)
+            waited += pause
+            pause = min(self.poll_max, pause * 2)
+        raw = self.client.get(f"{base}/{file_id}/file").content
+        return _unpack(survey_id, raw), covered
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        cursors: dict[str, str] = dict((state or {}).get("start", {}))
+        for survey_id in self.survey_ids:
+            records, covered = self._export(survey_id, cursors.get(survey_id))
+            cursors[survey_id] = (covered - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+            for offset in range(0, max(len(records), 1), BATCH_RESPONSES):
+                batch = Batch()
+                for record in records[offset:offset + BATCH_RESPONSES]:
+                    try:
+                        response = to_response(survey_id, record)
+                    except RecordError as exc:
+                        rid = rec.record_id(record, "responseId")
+                        batch.rejects.append(self.rows.reject("responses", f"survey {survey_id}: {exc}",
+                                                              {"responseId": rid}, rid or ""))
+                        continue
+                    self.rows.add(batch, response)
+                if offset + BATCH_RESPONSES >= len(records):
+                    batch.state = {"start": dict(cursors)}  # the export is landed whole
+                yield batch
+
+
+def _result(payload: Any) -> Mapping[str, Any]:
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("result"), Mapping):
+        raise SourceRequestError(f"{SOURCE_NAME}: answer without a `result` object")
+    return payload["result"]
+
+
+def _unpack(survey_id: str, raw: bytes) -> list[Any]:
+    """The responses of an export file: a ZIP with one JSON file (or the JSON itself, uncompressed)."""
+    try:
+        if raw[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                names = [n for n in archive.namelist() if not n.endswith("/")]
+                if len(names) != 1:
+                    raise SourceRequestError(f"{SOURCE_NAME}: export of {survey_id} holds {len(names)} files, expected 1")
+                raw = archive.read(names[0])
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (zipfile.BadZipFile, UnicodeDecodeError, ValueError) as exc:
+        raise SourceRequestError(f"{SOURCE_NAME}: export file of survey {survey_id} is unreadable ({type(exc).__name__})") from None
+    responses = document.get("responses") if isinstance(document, Mapping) else None
+    if not isinstance(responses, list):
+        raise SourceRequestError(f"{SOURCE_NAME}: export file of survey {survey_id} has no `responses` list")
+    return responses
+
+
+def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[QualtricsExtractor]:
+    surveys = [s.strip() for s in settings[SURVEYS_VARIABLE].split(",") if s.strip()]
+    if not surveys:
+        raise ConfigError(f"{SURVEYS_VARIABLE} lists no survey id; set it to a comma-separated list (SV_...)")
+    rows = SurveyRows("qualtrics", load_question_map(DEFAULT_MAP_PATH), pseudonymiser,
+                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE))
+    return [QualtricsExtractor(client_for(settings), surveys, rows)]
+
+
+SOURCE = SourceDefinition(
+    name=SOURCE_NAME,
+    title="Qualtrics",
+    variables=(
+        Variable(TOKEN_VARIABLE, "API token (header X-API-TOKEN)", secret=True),
+        Variable(SURVEYS_VARIABLE, "comma-separated survey ids (SV_...)"),
+        Variable(URL_VARIABLE, "datacenter base URL, e.g. https://fra1.qualtrics.com"),
+        Variable(FREE_TEXT_VARIABLE, "land free-text answers (true/false)", required=False, default="false"),
+    ),
+    extractors={"responses": SPECS},
+    build=_build,
+)

@@ -1,0 +1,160 @@
+"""Typeform survey responses (Responses API, api_formats.md 7), into `raw_typeform`.
+
+`GET /forms/{form_id}/responses` newest first, `page_size` per page, older pages by `before=<token
+of the last item>` until a page comes back short (the official SDK's way; `page_count` is not a
+cursor). Incremental by `since` = the newest `submitted_at` landed (inclusive, so the boundary
+response is read again and merges by key). The cursor moves only after a form's last page: pages
+arrive newest first, so a run killed half-way reads the form again from the old `since`.
+Hidden fields give the department (and an e-mail on identified forms); other hidden fields are not
+landed. Answers go through the shared survey rules (`connectors._survey`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors import records as rec
+from connectors._survey import (
+    DEFAULT_MAP_PATH,
+    FREE_TEXT_VARIABLE,
+    Answer,
+    SurveyResponse,
+    SurveyRows,
+    load_question_map,
+    parse_flag,
+    survey_specs,
+)
+from connectors.base import Batch
+from connectors.errors import ConfigError, RecordError, SourceRequestError
+from connectors.http import SourceHttpClient
+from connectors.privacy import Pseudonymiser
+from connectors.registry import SourceDefinition, Variable
+
+SOURCE_NAME = "typeform"
+TOKEN_VARIABLE, FORMS_VARIABLE, URL_VARIABLE = "TYPEFORM_TOKEN", "TYPEFORM_FORM_IDS", "TYPEFORM_BASE_URL"
+PAGE_SIZE = 1000  # the API's maximum
+SPECS = survey_specs(SOURCE_NAME)
+# Typeform answer type -> kind of the shared survey rules. Contact details and uploads never land.
+_KINDS = {"number": "number", "boolean": "boolean", "choice": "choice", "choices": "choice", "date": "choice",
+          "text": "text", "email": "pii", "phone_number": "pii", "url": "pii", "file_url": "pii", "payment": "pii"}
+_EMAIL_HIDDEN = ("email", "respondent_email", "work_email")
+
+
+def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
+    return SourceHttpClient(
+        SOURCE_NAME, settings.get(URL_VARIABLE, "https://api.typeform.com"),
+        headers={"Authorization": f"Bearer {settings[TOKEN_VARIABLE]}"}, credential_variables=(TOKEN_VARIABLE,),
+    )
+
+
+def _answer(item: Mapping[str, Any]) -> Answer:
+    field = rec.mapping(item.get("field"), "answer.field")
+    ids = tuple(str(v) for v in (field.get("ref"), field.get("id")) if v)
+    if not ids:
+        raise RecordError("an answer has no field ref or id")
+    kind_name = str(item.get("type") or "")
+    kind = _KINDS.get(kind_name, "text")  # an unknown type is treated like free text: never landed by default
+    value = item.get(kind_name)
+    if kind_name == "choice":
+        choice = rec.mapping(value, "choice")
+        value = choice.get("label") or choice.get("other") or choice.get("ref")
+    elif kind_name == "choices":
+        choices = rec.mapping(value, "choices")
+        value = [*(choices.get("labels") or []), *([choices["other"]] if choices.get("other") else [])]
+    return Answer(ids, value, kind)
+
+
+def to_response(form_id: str, item: Any) -> SurveyResponse:
+    """A Typeform response item as a survey response; RecordError when it breaks the format."""
+    if not isinstance(item, Mapping):
+        raise RecordError("response item is not an object")
+    hidden = rec.mapping(item.get("hidden"), "hidden")
+    answers = item.get("answers") or []
+    if not isinstance(answers, list):
+        raise RecordError("answers is not a list")
+    email = next((str(hidden[k]) for k in _EMAIL_HIDDEN if hidden.get(k)), None)
+    extra = {"hidden_fields_not_landed": sorted(k for k in hidden if k != "department" and k not in _EMAIL_HIDDEN)}
+    return SurveyResponse(
+        survey_id=form_id,
+        response_id=rec.text(item.get("response_id") or item.get("token"), "response_id", required=True),
+        submitted_at=rec.timestamp(item.get("submitted_at"), "submitted_at", required=True),
+        email=email,
+        department=rec.text(hidden.get("department"), "hidden.department"),
+        answers=[_answer(a) for a in answers if isinstance(a, Mapping)],
+        extra={k: v for k, v in extra.items() if v},
+    )
+
+
+class TypeformExtractor:
+    source = SOURCE_NAME
+    name = "responses"
+    specs = SPECS
+
+    def __init__(self, client: SourceHttpClient, form_ids: list[str], rows: SurveyRows, page_size: int = PAGE_SIZE):
+        self.client = client
+        self.form_ids = form_ids
+        self.rows = rows
+        self.page_size = page_size
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        cursors: dict[str, str] = dict((state or {}).get("since", {}))
+        for form_id in self.form_ids:
+            since = cursors.get(form_id)
+            newest = since
+            params: dict[str, Any] = {"page_size": self.page_size}
+            if since:
+                params["since"] = since
+            while True:
+                payload = self.client.get_json(f"/forms/{form_id}/responses", params=params)
+                items = payload.get("items") if isinstance(payload, Mapping) else None
+                if not isinstance(items, list):
+                    raise SourceRequestError(f"{SOURCE_NAME}: responses of form {form_id} came without `items`")
+                batch = Batch()
+                for item in items:
+                    try:
+                        response = to_response(form_id, item)
+                    except RecordError as exc:
+                        batch.rejects.append(self.rows.reject(
+                            "responses", f"form {form_id}: {exc}", {"response_id": rec.record_id(item, "response_id", "token")},
+                            rec.record_id(item, "response_id", "token")))
+                        continue
+                    self.rows.add(batch, response)
+                    stamp = response.submitted_at.strftime("%Y-%m-%dT%H:%M:%S")
+                    newest = max(newest or stamp, stamp)
+                last_page = len(items) < self.page_size
+                if last_page:
+                    if newest:
+                        cursors[form_id] = newest
+                    batch.state = {"since": dict(cursors)}
+                yield batch
+                if last_page:
+                    break
+                token = rec.record_id(items[-1], "token", "response_id")
+                if not token or token == params.get("before"):
+                    raise SourceRequestError(f"{SOURCE_NAME}: form {form_id}: cannot page past item without a token")
+                params["before"] = token
+
+
+def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[TypeformExtractor]:
+    forms = [f.strip() for f in settings[FORMS_VARIABLE].split(",") if f.strip()]
+    if not forms:
+        raise ConfigError(f"{FORMS_VARIABLE} lists no form id; set it to a comma-separated list of Typeform form ids")
+    rows = SurveyRows("typeform", load_question_map(DEFAULT_MAP_PATH), pseudonymiser,
+                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE))
+    return [TypeformExtractor(client_for(settings), forms, rows)]
+
+
+SOURCE = SourceDefinition(
+    name=SOURCE_NAME,
+    title="Typeform",
+    variables=(
+        Variable(TOKEN_VARIABLE, "personal access token with responses:read", secret=True),
+        Variable(FORMS_VARIABLE, "comma-separated form ids"),
+        Variable(URL_VARIABLE, "API base URL (EU accounts: https://api.eu.typeform.com)", required=False,
+                 default="https://api.typeform.com"),
+        Variable(FREE_TEXT_VARIABLE, "land free-text answers (true/false)", required=False, default="false"),
+    ),
+    extractors={"responses": SPECS},
+    build=_build,
+)
