@@ -1,0 +1,63 @@
+"""`python -m sandbox serve ...` (and `archipelago sandbox serve ...`, which delegates here)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from datetime import date
+
+from sandbox.org import MAX_EMPLOYEES, MIN_EMPLOYEES, generate_organisation
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sandbox", description="The Archipelago demo organisation and vendor sandbox.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve every vendor API on 127.0.0.1 and print the env vars to use")
+    exports = sub.add_parser("exports", help="write directory/training/survey/identity CSV exports and exit")
+    for s in (serve, exports):
+        s.add_argument("--seed", type=int, default=42)
+        s.add_argument("--employees", type=int, default=300, help=f"{MIN_EMPLOYEES}..{MAX_EMPLOYEES}")
+        s.add_argument("--months", type=int, default=12, help="months of history")
+        s.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 10, 31), help="last day of history (ISO)")
+    serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    serve.add_argument("--exports-dir", default=None, help="where to write the CSV exports (default: a temp dir)")
+    serve.add_argument("--env-file", default=None, help="also write the variables to this .env file")
+    exports.add_argument("directory", help="output directory")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        org = generate_organisation(seed=args.seed, employees=args.employees, months=args.months,
+                                    end_date=args.end_date)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.command == "exports":
+        for name, path in org.write_exports(args.directory).items():
+            print(f"{name}: {path}")
+        return 0
+    from sandbox.server.runner import SandboxServer
+
+    server = SandboxServer(org, port=args.port, exports_dir=args.exports_dir)
+    try:
+        server.start()
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in server.env().items()]
+    if args.env_file:
+        with open(args.env_file, "w", encoding="utf-8") as f:
+            f.write("\n".join(f"{k}={v}" for k, v in server.env().items()) + "\n")
+    print(f"# Archipelago sandbox on {server.base_url} (seed {args.seed}, {args.employees} employees, "
+          f"{args.months} months to {args.end_date}); simulated now {server.now:%Y-%m-%d %H:%M} UTC")
+    print("\n".join(lines), flush=True)
+    print("# Ctrl-C to stop", file=sys.stderr, flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

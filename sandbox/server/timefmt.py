@@ -1,0 +1,33 @@
+"""Timestamp formats, one per vendor convention. Every datetime in the sandbox is naive UTC."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timezone
+
+
+def iso_z(dt: datetime | None) -> str | None:
+    """2026-03-04T09:12:44Z (Zendesk, GitHub, Typeform, Qualtrics)."""
+    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def jira(dt: datetime | None) -> str | None:
+    """2026-03-04T09:12:44.123+0000 (Jira Cloud)."""
+    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
+
+
+def servicenow(dt: datetime | None) -> str:
+    """2026-03-04 09:12:44, empty string when absent (ServiceNow Table API)."""
+    return "" if dt is None else dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def epoch(dt: datetime) -> int:
+    return calendar.timegm(dt.timetuple())
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+
+
+def day_start(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day)
