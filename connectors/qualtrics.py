@@ -45,6 +45,7 @@ BATCH_RESPONSES = 2000
 _QUESTION = re.compile(r"^QID\d+(_[A-Za-z0-9]+)*$")
 _DEPARTMENT_KEYS = ("department", "Department", "dept")
 _EMAIL_KEYS = ("recipientEmail", "email", "Email")
+_KNOWN = frozenset({"responseId", "values", "labels", "displayedFields", "displayedValues"})
 
 
 def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
@@ -82,7 +83,8 @@ def to_response(survey_id: str, record: Any) -> SurveyResponse:
         email=next((str(values[k]) for k in _EMAIL_KEYS if values.get(k)), None),
         department=next((str(values[k]) for k in _DEPARTMENT_KEYS if values.get(k)), None),
         answers=_answers(values, labels),
-        extra={"distribution_channel": values.get("distributionChannel")} if values.get("distributionChannel") else {},
+        # Only top-level fields we do not model: `values` also holds IP addresses, locations and names.
+        extra={k: v for k, v in record.items() if k not in _KNOWN and v not in (None, "", [], {})},
     )
 
 

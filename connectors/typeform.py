@@ -39,6 +39,8 @@ SPECS = survey_specs(SOURCE_NAME)
 _KINDS = {"number": "number", "boolean": "boolean", "choice": "choice", "choices": "choice", "date": "choice",
           "text": "text", "email": "pii", "phone_number": "pii", "url": "pii", "file_url": "pii", "payment": "pii"}
 _EMAIL_HIDDEN = ("email", "respondent_email", "work_email")
+_KNOWN = frozenset({"landing_id", "token", "response_id", "response_type", "landed_at", "submitted_at", "metadata",
+                    "hidden", "calculated", "variables", "answers", "definition"})
 
 
 def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
@@ -74,7 +76,9 @@ def to_response(form_id: str, item: Any) -> SurveyResponse:
     if not isinstance(answers, list):
         raise RecordError("answers is not a list")
     email = next((str(hidden[k]) for k in _EMAIL_HIDDEN if hidden.get(k)), None)
-    extra = {"hidden_fields_not_landed": sorted(k for k in hidden if k != "department" and k not in _EMAIL_HIDDEN)}
+    extra = {"hidden_fields_not_landed": sorted(k for k in hidden if k != "department" and k not in _EMAIL_HIDDEN),
+             # fields Typeform added that we do not model; metadata (user agent, network) is left out on purpose
+             **{k: v for k, v in item.items() if k not in _KNOWN and v not in (None, "", [], {})}}
     return SurveyResponse(
         survey_id=form_id,
         response_id=rec.text(item.get("response_id") or item.get("token"), "response_id", required=True),

@@ -73,6 +73,7 @@ def extractor(url, free_text=False):
 
 def test_pages_by_token_lands_and_quarantines_then_reads_only_new_responses(server, tmp_path):
     api = FormApi(server)
+    api.items[0]["x_new_field"] = {"introduced": "2026-11"}  # unknown fields are kept, not lost
     with connect(tmp_path / "wh.duckdb") as conn:
         report = land_extractor(conn, extractor(server.url), "r1")
         answers = conn.execute("select response_id, question_id, construct, department, person_key, answer_value, "
@@ -97,6 +98,7 @@ def test_pages_by_token_lands_and_quarantines_then_reads_only_new_responses(serv
     assert reasons["AIpulse7/tok004/tool_nps"] == "answer 11 to tool_nps (tool_nps) is outside its scale 0-10"
     assert [r[0] for r in responses] == ["tok001", "tok002", "tok004", "tok005"]
     assert responses[3][1:3] == (None, False) and "email" not in (responses[3][3] or "")
+    assert json.loads(responses[0][3]) == {"x_new_field": {"introduced": "2026-11"}}
     assert state == {"since": {"AIpulse7": "2026-03-06T09:05:00"}}
     assert server.seen[-1].params["since"] == "2026-03-06T09:05:00" and second.rows_by_table["responses"] == 2
     assert total == 5
