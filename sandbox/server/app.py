@@ -12,7 +12,7 @@ import json
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from sandbox.server import bamboohr, jira, msgraph, servicenow, zendesk
+from sandbox.server import bamboohr, github, jira, msgraph, openai_api, qualtrics, servicenow, typeform, zendesk
 from sandbox.server.faults import Rule
 from sandbox.server.http import json_response
 from sandbox.server.state import ServerState
@@ -22,8 +22,12 @@ MOUNTS = (
     ("/jira", "jira", jira),
     ("/zendesk", "zendesk", zendesk),
     ("/servicenow", "servicenow", servicenow),
+    ("/github", "github", github),
     ("/graph", "msgraph", msgraph),
     ("/login", "msgraph", msgraph.login),
+    ("/openai", "openai", openai_api),
+    ("/typeform", "typeform", typeform),
+    ("/qualtrics", "qualtrics", qualtrics),
     ("/bamboohr", "bamboohr", bamboohr),
 )
 
