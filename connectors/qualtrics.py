@@ -1,18 +1,20 @@
 """Qualtrics survey responses (v3 async export, api_formats.md 8), into `raw_qualtrics`.
 
-Per survey: `POST /API/v3/surveys/{id}/export-responses` starts a JSON export of responses recorded
-since the cursor; `GET .../export-responses/{progressId}` is polled, with growing pauses, while the
-export is `inProgress`; `GET .../export-responses/{fileId}/file` downloads the ZIP holding one JSON
-file `{"responses": [...]}`. The export covers up to the server's time of the POST (its `Date`
-header); the next run starts there, less an overlap, and responses merge by key. Question ids
-(`QID1`, breakouts `QID2_3`, text entry `QID3_TEXT`) go through the shared survey rules.
+Per survey: `POST /API/v3/surveys/{id}/export-responses` starts a JSON export; `GET
+.../export-responses/{progressId}` is polled, with growing pauses, while the export is
+`inProgress`; `GET .../export-responses/{fileId}/file` downloads the ZIP holding one JSON file
+`{"responses": [...]}`. Incremental the way Qualtrics recommends: the first export asks for
+`allowContinuation`, and each next one sends the `continuationToken` the last completed export
+returned, so no clock of ours decides what is new. Tokens expire after a week: a refused token
+falls back to `startDate` = the latest recordedDate landed (inclusive; responses merge by key).
+Question ids (`QID1`, breakouts `QID2_3`, text entry `QID3_TEXT`) go through the shared survey rules.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
+import logging
 import re
 import time
 import zipfile
@@ -20,7 +22,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from connectors import records as rec
-from connectors._clock import server_time
 from connectors._survey import (
     DEFAULT_MAP_PATH,
     FREE_TEXT_VARIABLE,
@@ -33,14 +34,15 @@ from connectors._survey import (
 )
 from connectors.base import Batch
 from connectors.errors import ConfigError, RecordError, SourceRequestError
-from connectors.http import SourceHttpClient
+from connectors.http import SourceHttpClient, SourceStatusError
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+
+log = logging.getLogger(__name__)
 
 SOURCE_NAME = "qualtrics"
 TOKEN_VARIABLE, SURVEYS_VARIABLE, URL_VARIABLE = "QUALTRICS_API_TOKEN", "QUALTRICS_SURVEY_IDS", "QUALTRICS_BASE_URL"
 SPECS = survey_specs(SOURCE_NAME)
-OVERLAP = dt.timedelta(hours=1)  # responses recorded just before the export started may land late
 BATCH_RESPONSES = 2000
 _QUESTION = re.compile(r"^QID\d+(_[A-Za-z0-9]+)*$")
 _DEPARTMENT_KEYS = ("department", "Department", "dept")
@@ -103,17 +105,30 @@ class QualtricsExtractor:
         self._sleep = sleep
         self.polls = 0  # for tests and benchmarks
 
-    def _export(self, survey_id: str, start: str | None) -> tuple[list[Any], dt.datetime]:
-        """Responses recorded since `start`, and the server time the export covers up to."""
-        base = f"/API/v3/surveys/{survey_id}/export-responses"
+    def _start(self, base: str, cursor: Mapping[str, Any]) -> str:
+        """Start an export from the cursor; the progress id."""
         body: dict[str, Any] = {"format": "json", "compress": True, "useLabels": False, "breakoutSets": True,
                                 "includeDisplayOrder": False, "exportResponsesInProgress": False, "timeZone": "UTC",
                                 "sortByLastModifiedDate": False}
-        if start:
-            body["startDate"] = start
-        response, started = self.client.request_json("POST", base, json=body)
-        covered = server_time(response)
-        progress_id = rec.text(_result(started).get("progressId"), "result.progressId", required=True)
+        if cursor.get("token"):
+            try:
+                started = self.client.post_json(base, json={**body, "continuationToken": cursor["token"]})
+                return rec.text(_result(started).get("progressId"), "result.progressId", required=True)
+            except SourceStatusError as exc:
+                if exc.status != 400:
+                    raise
+                log.warning("%s: continuation token refused (expired?); exporting from %s instead",
+                            SOURCE_NAME, cursor.get("last_recorded") or "the beginning")
+        body["allowContinuation"] = True
+        if cursor.get("last_recorded"):
+            body["startDate"] = cursor["last_recorded"]
+        started = self.client.post_json(base, json=body)
+        return rec.text(_result(started).get("progressId"), "result.progressId", required=True)
+
+    def _export(self, survey_id: str, cursor: Mapping[str, Any]) -> tuple[list[Any], str | None]:
+        """The responses of a new export from `cursor`, and the continuation token it returned."""
+        base = f"/API/v3/surveys/{survey_id}/export-responses"
+        progress_id = self._start(base, cursor)
         waited, pause = 0.0, self.poll_first
         while True:
             result = _result(self.client.get_json(f"{base}/{progress_id}"))
@@ -134,13 +149,14 @@ class QualtricsExtractor:
             waited += pause
             pause = min(self.poll_max, pause * 2)
         raw = self.client.get(f"{base}/{file_id}/file").content
-        return _unpack(survey_id, raw), covered
+        return _unpack(survey_id, raw), rec.text(result.get("continuationToken"), "result.continuationToken")
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
-        cursors: dict[str, str] = dict((state or {}).get("start", {}))
+        cursors: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (state or {}).get("surveys", {}).items()}
         for survey_id in self.survey_ids:
-            records, covered = self._export(survey_id, cursors.get(survey_id))
-            cursors[survey_id] = (covered - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+            cursor = cursors.get(survey_id, {})
+            records, token = self._export(survey_id, cursor)
+            latest = cursor.get("last_recorded")
             for offset in range(0, max(len(records), 1), BATCH_RESPONSES):
                 batch = Batch()
                 for record in records[offset:offset + BATCH_RESPONSES]:
@@ -152,8 +168,12 @@ class QualtricsExtractor:
                                                               {"responseId": rid}, rid or ""))
                         continue
                     self.rows.add(batch, response)
+                    stamp = response.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    latest = max(latest or stamp, stamp)
                 if offset + BATCH_RESPONSES >= len(records):
-                    batch.state = {"start": dict(cursors)}  # the export is landed whole
+                    # The export is landed whole: only now may the cursor move past it.
+                    cursors[survey_id] = {"token": token, "last_recorded": latest}
+                    batch.state = {"surveys": {k: dict(v) for k, v in cursors.items()}}
                 yield batch
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import zipfile
@@ -57,8 +56,14 @@ class ExportApi:
     def start(self, seen):
         body = seen.json()
         assert body["format"] == "json" and body["compress"] is True and body["useLabels"] is False
-        start = body.get("startDate", "")
-        self.selected = [r for r in self.responses if r["values"]["recordedDate"] >= start]
+        token = body.get("continuationToken")
+        if token == "expired":
+            return Reply(400, json={"meta": {"httpStatus": "400 - Bad Request",
+                                             "error": {"errorMessage": "Invalid continuationToken.", "errorCode": "RP_0.4"}}})
+        assert token or body["allowContinuation"] is True
+        self.selected = [r for r in self.responses
+                         if r["values"]["recordedDate"] > (token or "") and r["values"]["recordedDate"] >= body.get("startDate", "")]
+        self.cutoff = max(r["values"]["recordedDate"] for r in self.responses)  # what the next token continues after
         self.polls = 0
         return Reply(json={"result": {"progressId": "ES_1", "percentComplete": 0.0, "status": "inProgress"},
                            "meta": {"requestId": "x", "httpStatus": "200 - OK"}})
@@ -70,7 +75,7 @@ class ExportApi:
         if self.status == "failed":
             return Reply(json={"result": {"percentComplete": 40.0, "status": "failed"}, "meta": {}})
         return Reply(json={"result": {"fileId": "file-1", "percentComplete": 100.0, "status": "complete",
-                                      "continuationToken": "UQhc"}, "meta": {}})
+                                      "continuationToken": self.cutoff}, "meta": {}})
 
 
 @pytest.fixture
@@ -85,8 +90,8 @@ def extractor(url, sleeps, **kw):
                               poll_first=0.5, poll_max=1.5, sleep=sleeps.append, **kw)
 
 
-def test_export_in_progress_is_polled_with_backoff_then_lands(server, tmp_path):
-    ExportApi(server)
+def test_export_in_progress_is_polled_with_backoff_then_lands_and_continues(server, tmp_path):
+    api = ExportApi(server)
     sleeps: list[float] = []
     ext = extractor(server.url, sleeps)
     with connect(tmp_path / "wh.duckdb") as conn:
@@ -95,8 +100,14 @@ def test_export_in_progress_is_polled_with_backoff_then_lands(server, tmp_path):
                                "answer_value from raw_qualtrics.answers order by 1, 2").fetchall()
         reasons = dict(conn.execute("select record_id, reason from quarantine.records").fetchall())
         state = json.loads(conn.execute("select state from meta.cursors where source='qualtrics'").fetchone()[0])
-        land_extractor(conn, extractor(server.url, []), "r2")
-        again = conn.execute("select count(*) from raw_qualtrics.answers").fetchone()[0]
+        api.responses.append(response("R_4", "2026-03-21T08:00:00Z", "IT", "dee@acme.example", QID1=10))
+        second = land_extractor(conn, extractor(server.url, []), "r2")
+        api.responses.append(response("R_5", "2026-03-22T08:00:00Z", "HR", "eve@acme.example", QID1=3))
+        expired = json.loads(conn.execute("select state from meta.cursors where source='qualtrics'").fetchone()[0])
+        expired["surveys"][SID]["token"] = "expired"  # tokens expire after a week
+        conn.execute("update meta.cursors set state = ? where source = 'qualtrics'", [json.dumps(expired)])
+        third = land_extractor(conn, extractor(server.url, []), "r3")
+        total = conn.execute("select count(*), count(distinct response_id) from raw_qualtrics.responses").fetchone()
     assert ext.polls == 4 and sleeps == [0.5, 1.0, 1.5]  # three inProgress polls, growing pauses, capped
     assert answers == [
         ("R_1", "QID1", "enps", None, "Sales", P.person_key("ann@acme.example"), 9.0),
@@ -106,11 +117,13 @@ def test_export_in_progress_is_polled_with_backoff_then_lands(server, tmp_path):
     ]
     assert reasons["SV_3KZ9collab01/R_2/QID2_1"] == "answer 12 to QID2_1 (collaboration) is outside its scale 0-10"
     assert "unknown department 'Narnia'" in reasons["SV_3KZ9collab01/R_3"]
-    # the export covers up to the server's Date; the next one starts an hour before it
-    start = dt.datetime.fromisoformat(state["start"][SID].replace("Z", "+00:00"))
-    assert abs((dt.datetime.now(dt.UTC) - start).total_seconds() - 3600) < 120
-    assert json.loads(server.requests_to(BASE)[1].body)["startDate"] == state["start"][SID]
-    assert again == 4
+    assert state == {"surveys": {SID: {"token": "2026-03-16T09:00:00Z", "last_recorded": "2026-03-16T09:00:00Z"}}}
+    bodies = [json.loads(s.body) for s in server.requests_to(BASE)]
+    assert "continuationToken" not in bodies[0] and bodies[1]["continuationToken"] == "2026-03-16T09:00:00Z"
+    assert second.rows_by_table["responses"] == 1  # only R_4
+    # an expired token falls back to the latest recordedDate landed: R_4 again (merged) and R_5
+    assert bodies[2]["continuationToken"] == "expired" and bodies[3]["startDate"] == "2026-03-21T08:00:00Z"
+    assert third.rows_by_table["responses"] == 2 and total == (4, 4)
 
 
 def test_failed_or_stuck_export_is_a_clear_error_and_keeps_the_cursor(server, tmp_path):
