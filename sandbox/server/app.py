@@ -7,7 +7,7 @@ Every vendor lives under its own path prefix (its "host"): `/jira`, `/zendesk`, 
 from __future__ import annotations
 
 import asyncio
-import json
+from datetime import datetime, timedelta, timezone
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
@@ -77,7 +77,9 @@ class FaultMiddleware:
     async def _rate_limited(self, rule: Rule, scope, receive, send):
         headers = {"Retry-After": str(rule.retry_after)}
         if self.source == "jira":
-            headers.update({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "RateLimit-Reason": "jira-burst-based"})
+            reset = datetime.now(timezone.utc) + timedelta(seconds=rule.retry_after)
+            headers.update({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "RateLimit-Reason": "jira-burst-based",
+                            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ")})
         elif self.source == "github":
             headers.update({"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-resource": "core"})
         elif self.source == "zendesk":
@@ -120,5 +122,3 @@ def _index(state: ServerState) -> dict:
             "vendors": [prefix.strip("/") for prefix, _, _ in MOUNTS],
             "employees": state.org.headcount, "seed": state.org.seed}
 
-
-__all__ = ["build_app", "json"]

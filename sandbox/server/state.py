@@ -77,6 +77,7 @@ class ServerState:
     bamboohr_directory_shared: bool = True  # off -> the directory endpoint answers 403
     graph_tokens: dict[str, float] = field(default_factory=dict)  # token -> wall-clock expiry
     qualtrics_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    webhook_count: int = 0  # numbers the deliveries so their ids are unique and reproducible
     _cache: dict[tuple, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
