@@ -49,9 +49,11 @@ _TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 class SourceStatusError(SourceRequestError):
     """The source answered with a non-retryable status (4xx other than 401/403)."""
 
-    def __init__(self, message: str, status: int):
+    def __init__(self, message: str, status: int, headers: Mapping[str, str] | None = None):
         super().__init__(message)
         self.status = status
+        # e.g. a vendor's error header, for the connector to read (names are case-insensitive)
+        self.headers = requests.structures.CaseInsensitiveDict(headers or {})
 
 
 class _RetryableBody(Exception):
@@ -308,7 +310,8 @@ class SourceHttpClient:
                     detail = self._error_detail(response)
                     response.close()
                     raise SourceStatusError(
-                        f"{self.source}: {method} {endpoint} answered HTTP {status}{detail}", status
+                        f"{self.source}: {method} {endpoint} answered HTTP {status}{detail}", status,
+                        {k: self.redact(v) for k, v in response.headers.items()},
                     )
                 else:
                     if parse is None:
@@ -368,6 +371,22 @@ def _parse_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError as exc:  # requests' JSONDecodeError is a ValueError
         raise _RetryableBody() from exc
+
+
+def server_date(response: requests.Response) -> datetime | None:
+    """The source's own clock (`Date` header) as an aware UTC datetime, if it sent a valid one.
+
+    Snapshots are dated by the source's clock rather than ours, so a source whose day differs
+    (a sandbox replaying the past, or a skewed host) dates them consistently with its records.
+    """
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def checked_base_url(value: str, variable: str) -> str:

@@ -149,6 +149,7 @@ class OffsetPaginator(Paginator):
         total_path: str | None = None,
         last_path: str | None = None,
         start: int = 0,
+        overlap: int = 0,
     ):
         super().__init__()
         self.limit = limit
@@ -159,6 +160,11 @@ class OffsetPaginator(Paginator):
         self.total_path = total_path  # a total in the body (Jira comments: `total`)
         self.last_path = last_path  # a last-page flag in the body (Jira changelog: `isLast`)
         self.offset = start
+        # Re-read this many rows of the previous page: a row that moved out of an earlier page
+        # (updated while we read) shifts later rows back, which would otherwise be skipped.
+        if not 0 <= overlap < limit:
+            raise ValueError("overlap must be >= 0 and smaller than limit")
+        self.overlap = overlap
         self.total: int | None = None
 
     def init_request(self, request: PageRequest) -> None:
@@ -186,7 +192,7 @@ class OffsetPaginator(Paginator):
             self.has_next_page = len(records) >= self.limit
 
     def update_request(self, request: PageRequest) -> None:
-        self.offset += self.limit
+        self.offset += self.limit - self.overlap
         request.params[self.offset_param] = self.offset
 
 

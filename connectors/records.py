@@ -113,6 +113,11 @@ def extra(record: Mapping[str, Any], known: Iterable[str], scrub: Any) -> dict[s
     return scrub(unknown) if unknown else None
 
 
+# Free text in vendor payloads (ticket subjects, comment bodies): may name people, never needed raw.
+FREE_TEXT_KEYS = ("subject", "raw_subject", "description", "short_description", "summary", "body", "html_body",
+                  "plain_body", "comment", "text")
+
+
 class Scrubber:
     """Scrubs a payload for quarantine or `_extra`: e-mails -> person keys, names redacted, and
     the source's vendor user ids (under the given key names) -> identity keys."""
@@ -123,10 +128,14 @@ class Scrubber:
         source: str,
         id_keys: Iterable[str] = (),
         transform: Callable[[Mapping[str, Any], Callable[[Any], str]], Mapping[str, Any]] | None = None,
+        redact_keys: Iterable[str] = (),
     ):
         self.p = pseudonymiser
         self.source = source
         self.id_keys = frozenset(k.lower() for k in id_keys)
+        # Keys whose values are names or free text in this source (a `supervisor` name, a ticket
+        # `subject`): redacted, since free text may name people.
+        self.redact_keys = frozenset(k.lower() for k in (*FREE_TEXT_KEYS, *redact_keys))
         # Source-specific: ids under generic keys (e.g. a changelog item's `from`/`to`).
         self.transform = transform
 
@@ -140,14 +149,16 @@ class Scrubber:
         if isinstance(value, Mapping):
             if self.transform is not None:
                 value = self.transform(value, self.identity)
-            return {
-                k: (
-                    self.identity(v)
-                    if str(k).lower() in self.id_keys and isinstance(v, str | int) and not isinstance(v, bool)
-                    else self._ids(v)
-                )
-                for k, v in value.items()
-            }
+            out = {}
+            for k, v in value.items():
+                key = str(k).lower()
+                if key in self.redact_keys and v not in (None, "", [], {}):
+                    out[k] = "<redacted>"
+                elif key in self.id_keys and isinstance(v, str | int) and not isinstance(v, bool):
+                    out[k] = self.identity(v)
+                else:
+                    out[k] = self._ids(v)
+            return out
         if isinstance(value, list | tuple):
             return [self._ids(v) for v in value]
         return value

@@ -75,6 +75,10 @@ SOURCE_MODULES: tuple[str, ...] = (
     "connectors.typeform",
     "connectors.qualtrics",
     "connectors.jira",
+    "connectors.zendesk",
+    "connectors.servicenow",
+    "connectors.msgraph_directory",
+    "connectors.bamboohr",
 )
 
 

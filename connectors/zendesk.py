@@ -1,0 +1,526 @@
+"""Zendesk Support: tickets with their metrics and audit trail, users and groups.
+
+Tickets come from the cursor-based incremental export with `include=metric_sets` (ticket metrics
+sideloaded, so no per-ticket metrics call), one page per batch; the batch's state is the page's
+`after_cursor`, so the next run (or a resumed one) continues exactly there. Reassignments live in
+ticket audits (`/tickets/{id}/audits`): every ticket in a page has its audit events fetched in the
+same batch. Users come from the incremental user export; groups are small and re-read each run.
+
+Raw tables: `raw_zendesk.tickets`, `ticket_metrics`, `ticket_audit_events` (one row per audit
+event), `users` (identity_key -> person_key, role), `groups` (id and name, for the group ->
+department mapping).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors import records as r
+from connectors.base import Batch, Column, StreamSpec
+from connectors.errors import RecordError, SourceRequestError
+from connectors.http import SourceHttpClient, SourceStatusError, checked_base_url
+from connectors.pagination import CursorPaginator, paginate, zendesk_cursor
+from connectors.privacy import Pseudonymiser
+from connectors.registry import SourceDefinition, Variable
+
+log = logging.getLogger(__name__)
+
+SOURCE_NAME = "zendesk"
+BASE_URL_VARIABLE, EMAIL_VARIABLE, TOKEN_VARIABLE = "ZENDESK_BASE_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"
+TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
+USERS_PATH = "/api/v2/incremental/users/cursor.json"
+GROUPS_PATH = "/api/v2/groups.json"
+USER_ID_KEYS = ("requester_id", "submitter_id", "assignee_id", "author_id", "collaborator_ids", "follower_ids",
+                "email_cc_ids", "user_id")
+# Audit change events on these fields carry user ids as values.
+PERSON_FIELDS = frozenset({"assignee_id", "requester_id", "submitter_id"})
+DURATIONS = ("reply_time", "first_resolution_time", "full_resolution_time", "agent_wait_time",
+             "requester_wait_time", "on_hold_time")
+
+TICKETS = StreamSpec(
+    source=SOURCE_NAME,
+    name="tickets",
+    description="One row per ticket, latest version (subject and description are not landed).",
+    columns=(
+        Column("ticket_id", "BIGINT"),
+        Column("created_at", "TIMESTAMP"),
+        Column("updated_at", "TIMESTAMP"),
+        Column("generated_timestamp", "BIGINT", "Unix seconds of the export's change record"),
+        Column("status", "VARCHAR"),
+        Column("priority", "VARCHAR"),
+        Column("ticket_type", "VARCHAR"),
+        Column("channel", "VARCHAR", "via.channel"),
+        Column("tags", "JSON"),
+        Column("requester_key", "VARCHAR"),
+        Column("submitter_key", "VARCHAR"),
+        Column("assignee_key", "VARCHAR"),
+        Column("group_id", "BIGINT"),
+        Column("organization_id", "BIGINT"),
+        Column("brand_id", "BIGINT"),
+        Column("satisfaction_rating_id", "BIGINT"),
+        Column("satisfaction_score", "VARCHAR", "offered | unoffered | good | bad"),
+        Column("custom_fields", "JSON"),
+    ),
+    primary_key=("ticket_id",),
+    updated_column="updated_at",
+)
+TICKET_METRICS = StreamSpec(
+    source=SOURCE_NAME,
+    name="ticket_metrics",
+    description="Ticket metric set per ticket (durations in minutes, calendar and business).",
+    columns=(
+        Column("ticket_id", "BIGINT"),
+        Column("metric_id", "BIGINT"),
+        Column("created_at", "TIMESTAMP"),
+        Column("updated_at", "TIMESTAMP"),
+        Column("group_stations", "INTEGER"),
+        Column("assignee_stations", "INTEGER"),
+        Column("reopens", "INTEGER"),
+        Column("replies", "INTEGER"),
+        *(Column(f"{d}_{kind}", "BIGINT") for d in DURATIONS for kind in ("calendar", "business")),
+        Column("initially_assigned_at", "TIMESTAMP"),
+        Column("assigned_at", "TIMESTAMP"),
+        Column("solved_at", "TIMESTAMP"),
+        Column("status_updated_at", "TIMESTAMP"),
+        Column("latest_comment_added_at", "TIMESTAMP"),
+    ),
+    primary_key=("ticket_id",),
+    updated_column="updated_at",
+)
+AUDIT_EVENTS = StreamSpec(
+    source=SOURCE_NAME,
+    name="ticket_audit_events",
+    description="One row per audit event: creation, field changes (group, assignee, status, ...), comments.",
+    columns=(
+        Column("audit_id", "BIGINT"),
+        Column("event_id", "BIGINT"),
+        Column("ticket_id", "BIGINT"),
+        Column("created_at", "TIMESTAMP"),
+        Column("author_key", "VARCHAR", "identity_key of the audit's author"),
+        Column("channel", "VARCHAR"),
+        Column("event_type", "VARCHAR", "Create | Change | Comment | ..."),
+        Column("field_name", "VARCHAR"),
+        Column("value", "VARCHAR", "identity_key for person fields; JSON text for lists"),
+        Column("previous_value", "VARCHAR"),
+        Column("is_public", "BOOLEAN", "comments only"),
+    ),
+    primary_key=("audit_id", "event_id"),
+)
+SATISFACTION = StreamSpec(
+    source=SOURCE_NAME,
+    name="satisfaction_ratings",
+    description="CSAT ratings with the assignee and group rated (comments are not landed).",
+    columns=(
+        Column("rating_id", "BIGINT"),
+        Column("ticket_id", "BIGINT"),
+        Column("score", "VARCHAR", "good | bad | offered | unoffered"),
+        Column("assignee_key", "VARCHAR"),
+        Column("group_id", "BIGINT"),
+        Column("requester_key", "VARCHAR"),
+        Column("reason", "VARCHAR"),
+        Column("created_at", "TIMESTAMP"),
+        Column("updated_at", "TIMESTAMP"),
+    ),
+    primary_key=("rating_id",),
+    updated_column="updated_at",
+)
+USERS = StreamSpec(
+    source=SOURCE_NAME,
+    name="users",
+    description="Zendesk users: identity_key -> person_key, role and default group.",
+    columns=(
+        Column("identity_key", "VARCHAR"),
+        Column("person_key", "VARCHAR"),
+        Column("role", "VARCHAR", "end-user | agent | admin"),
+        Column("active", "BOOLEAN"),
+        Column("suspended", "BOOLEAN"),
+        Column("default_group_id", "BIGINT"),
+        Column("organization_id", "BIGINT"),
+        Column("created_at", "TIMESTAMP"),
+        Column("updated_at", "TIMESTAMP"),
+    ),
+    primary_key=("identity_key",),
+    updated_column="updated_at",
+)
+GROUPS = StreamSpec(
+    source=SOURCE_NAME,
+    name="groups",
+    description="Ticket groups by id and name (mapped to departments downstream).",
+    columns=(
+        Column("group_id", "BIGINT"),
+        Column("name", "VARCHAR"),
+        Column("is_public", "BOOLEAN"),
+        Column("deleted", "BOOLEAN"),
+        Column("created_at", "TIMESTAMP"),
+        Column("updated_at", "TIMESTAMP"),
+    ),
+    primary_key=("group_id",),
+    updated_column="updated_at",
+)
+
+TICKET_KNOWN = (
+    "id", "url", "external_id", "created_at", "updated_at", "generated_timestamp", "status", "priority", "type",
+    "subject", "raw_subject", "description", "tags", "requester_id", "submitter_id", "assignee_id", "group_id",
+    "organization_id", "brand_id", "via", "custom_fields", "fields", "satisfaction_rating", "collaborator_ids",
+    "follower_ids", "email_cc_ids", "has_incidents", "is_public", "due_at", "recipient", "problem_id",
+    "sharing_agreement_ids", "followup_ids", "forum_topic_id", "allow_channelback", "allow_attachments",
+    "from_messaging_channel", "ticket_form_id", "custom_status_id", "encoded_id",
+)
+METRIC_KNOWN = (
+    "id", "ticket_id", "url", "created_at", "updated_at", "group_stations", "assignee_stations", "reopens", "replies",
+    "initially_assigned_at", "assigned_at", "solved_at", "status_updated_at", "latest_comment_added_at",
+    "assignee_updated_at", "requester_updated_at", "custom_status_updated_at", "reply_time_in_seconds",
+    *(f"{d}_in_minutes" for d in DURATIONS),
+)
+
+
+def _value_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+class ZendeskTicketsExtractor:
+    source = SOURCE_NAME
+    name = "tickets"
+    specs = (TICKETS, TICKET_METRICS, AUDIT_EVENTS)
+
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, per_page: int = 1000,
+                 start_time: int = 0, audits: bool = True):
+        self.client = client
+        self.p = pseudonymiser
+        self.per_page = per_page
+        self.start_time = start_time
+        self.audits = audits
+        self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        params: dict[str, Any] = {"include": "metric_sets", "per_page": self.per_page}
+        if state and state.get("cursor"):
+            params["cursor"] = state["cursor"]
+        else:
+            params["start_time"] = int((state or {}).get("start_time", self.start_time))
+        paginator = zendesk_cursor()
+        for _, payload in paginate(self.client, "GET", TICKETS_PATH, params, paginator):
+            tickets = payload.get("tickets") if isinstance(payload, Mapping) else None
+            if not isinstance(tickets, list):
+                raise SourceRequestError(f"zendesk: {TICKETS_PATH} answered without a `tickets` list")
+            batch = Batch(rows={"tickets": [], "ticket_metrics": [], "ticket_audit_events": []})
+            # The export repeats a ticket changed while it is read: keep its latest version.
+            latest: dict[int, dict[str, Any]] = {}
+            for raw in tickets:
+                try:
+                    row = self._ticket(raw)
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("tickets", str(exc), raw, r.record_id(raw, "id")))
+                    continue
+                seen = latest.get(row["ticket_id"])
+                if seen is None or (row["generated_timestamp"] or 0) >= (seen["generated_timestamp"] or 0):
+                    latest[row["ticket_id"]] = row
+            batch.rows["tickets"] = list(latest.values())
+            for raw in payload.get("metric_sets") or []:
+                try:
+                    batch.rows["ticket_metrics"].append(self._metrics(raw))
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("ticket_metrics", str(exc), raw, r.record_id(raw, "id")))
+            if self.audits:
+                for ticket_id in latest:
+                    self._audits(ticket_id, batch)
+            cursor = paginator.cursor or params.get("cursor")
+            batch.state = {"cursor": cursor} if cursor else None
+            yield batch
+
+    def _ticket(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise RecordError("ticket is not an object")
+        tags = raw.get("tags") or []
+        if not isinstance(tags, list):
+            raise RecordError("tags is not a list")
+        rating = r.mapping(raw.get("satisfaction_rating"), "satisfaction_rating")
+        custom = raw.get("custom_fields")
+        return {
+            "ticket_id": r.integer(raw.get("id"), "id", required=True),
+            "created_at": r.timestamp(raw.get("created_at"), "created_at", required=True),
+            "updated_at": r.timestamp(raw.get("updated_at"), "updated_at", required=True),
+            "generated_timestamp": r.integer(raw.get("generated_timestamp"), "generated_timestamp"),
+            "status": r.text(raw.get("status"), "status"),
+            "priority": r.text(raw.get("priority"), "priority"),
+            "ticket_type": r.text(raw.get("type"), "type"),
+            "channel": r.text(r.mapping(raw.get("via"), "via").get("channel"), "via.channel"),
+            "tags": tags,
+            "requester_key": self.p.identity_key(SOURCE_NAME, raw.get("requester_id")),
+            "submitter_key": self.p.identity_key(SOURCE_NAME, raw.get("submitter_id")),
+            "assignee_key": self.p.identity_key(SOURCE_NAME, raw.get("assignee_id")),
+            "group_id": r.integer(raw.get("group_id"), "group_id"),
+            "organization_id": r.integer(raw.get("organization_id"), "organization_id"),
+            "brand_id": r.integer(raw.get("brand_id"), "brand_id"),
+            "satisfaction_rating_id": r.integer(rating.get("id"), "satisfaction_rating.id"),
+            "satisfaction_score": r.text(rating.get("score"), "satisfaction_rating.score"),
+            "custom_fields": self.scrub(custom) if custom else None,
+            "_extra": r.extra(raw, TICKET_KNOWN, self.scrub),
+        }
+
+    def _metrics(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise RecordError("metric set is not an object")
+        row = {
+            "ticket_id": r.integer(raw.get("ticket_id"), "ticket_id", required=True),
+            "metric_id": r.integer(raw.get("id"), "id"),
+            "created_at": r.timestamp(raw.get("created_at"), "created_at"),
+            "updated_at": r.timestamp(raw.get("updated_at"), "updated_at"),
+            "group_stations": r.integer(raw.get("group_stations"), "group_stations"),
+            "assignee_stations": r.integer(raw.get("assignee_stations"), "assignee_stations"),
+            "reopens": r.integer(raw.get("reopens"), "reopens"),
+            "replies": r.integer(raw.get("replies"), "replies"),
+        }
+        for duration in DURATIONS:
+            value = r.mapping(raw.get(f"{duration}_in_minutes"), f"{duration}_in_minutes")
+            for kind in ("calendar", "business"):
+                row[f"{duration}_{kind}"] = r.integer(value.get(kind), f"{duration}_in_minutes.{kind}")
+        for name in ("initially_assigned_at", "assigned_at", "solved_at", "status_updated_at", "latest_comment_added_at"):
+            row[name] = r.timestamp(raw.get(name), name)
+        row["_extra"] = r.extra(raw, METRIC_KNOWN, self.scrub)
+        return row
+
+    def _audits(self, ticket_id: int, batch: Batch) -> None:
+        path = f"/api/v2/tickets/{ticket_id}/audits.json"
+        paginator = CursorPaginator("meta.after_cursor", "page[after]", more_path="meta.has_more")
+        try:
+            for _, payload in paginate(self.client, "GET", path, {"page[size]": 100}, paginator):
+                for audit in (payload or {}).get("audits") or []:
+                    try:
+                        batch.rows["ticket_audit_events"].extend(self._audit_rows(ticket_id, audit))
+                    except RecordError as exc:
+                        batch.rejects.append(self.scrub.reject("ticket_audit_events", f"ticket {ticket_id}: {exc}",
+                                                               audit, r.record_id(audit, "id")))
+        except SourceStatusError as exc:
+            if exc.status != 404:
+                raise
+            log.info("zendesk: ticket %s has no audits to read (deleted or archived)", ticket_id)
+
+    def _audit_rows(self, ticket_id: int, audit: Any) -> list[dict[str, Any]]:
+        if not isinstance(audit, Mapping):
+            raise RecordError("audit is not an object")
+        audit_id = r.integer(audit.get("id"), "audit.id", required=True)
+        created = r.timestamp(audit.get("created_at"), "audit.created_at", required=True)
+        author = self.p.identity_key(SOURCE_NAME, audit.get("author_id"))
+        channel = r.text(r.mapping(audit.get("via"), "audit.via").get("channel"), "via.channel")
+        events = audit.get("events")
+        if not isinstance(events, list):
+            raise RecordError("audit.events is not a list")
+        rows = []
+        for event in events:
+            event = r.mapping(event, "audit event")
+            kind = r.text(event.get("type"), "event.type")
+            field = r.text(event.get("field_name"), "event.field_name")
+            value, previous = event.get("value"), event.get("previous_value")
+            if field in PERSON_FIELDS:
+                value = self.p.identity_key(SOURCE_NAME, value)
+                previous = self.p.identity_key(SOURCE_NAME, previous)
+            elif kind not in ("Create", "Change"):
+                value = previous = None  # comment bodies, notification texts: not landed
+            rows.append({
+                "audit_id": audit_id,
+                "event_id": r.integer(event.get("id"), "event.id", required=True),
+                "ticket_id": r.integer(audit.get("ticket_id"), "audit.ticket_id") or ticket_id,
+                "created_at": created,
+                "author_key": self.p.identity_key(SOURCE_NAME, event.get("author_id")) or author,
+                "channel": channel,
+                "event_type": kind,
+                "field_name": field,
+                "value": _value_text(value),
+                "previous_value": _value_text(previous),
+                "is_public": r.boolean(event.get("public"), "event.public") if kind == "Comment" else None,
+            })
+        return rows
+
+
+class ZendeskUsersExtractor:
+    source = SOURCE_NAME
+    name = "users"
+    specs = (USERS,)
+
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, per_page: int = 1000,
+                 start_time: int = 0):
+        self.client = client
+        self.p = pseudonymiser
+        self.per_page = per_page
+        self.start_time = start_time
+        self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS + ("id",), redact_keys=("name", "phone", "photo"))
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        params: dict[str, Any] = {"per_page": self.per_page}
+        if state and state.get("cursor"):
+            params["cursor"] = state["cursor"]
+        else:
+            params["start_time"] = self.start_time
+        paginator = zendesk_cursor()
+        for _, payload in paginate(self.client, "GET", USERS_PATH, params, paginator):
+            users = payload.get("users") if isinstance(payload, Mapping) else None
+            if not isinstance(users, list):
+                raise SourceRequestError(f"zendesk: {USERS_PATH} answered without a `users` list")
+            batch = Batch(rows={"users": []})
+            for raw in users:
+                try:
+                    batch.rows["users"].append(self._user(raw))
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("users", str(exc), raw, None))
+            cursor = paginator.cursor or params.get("cursor")
+            batch.state = {"cursor": cursor} if cursor else None
+            yield batch
+
+    def _user(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise RecordError("user is not an object")
+        user_id = r.integer(raw.get("id"), "id", required=True)
+        return {
+            "identity_key": self.p.identity_key(SOURCE_NAME, user_id),
+            "person_key": self.p.person_key(r.text(raw.get("email"), "email")),
+            "role": r.text(raw.get("role"), "role"),
+            "active": r.boolean(raw.get("active"), "active"),
+            "suspended": r.boolean(raw.get("suspended"), "suspended"),
+            "default_group_id": r.integer(raw.get("default_group_id"), "default_group_id"),
+            "organization_id": r.integer(raw.get("organization_id"), "organization_id"),
+            "created_at": r.timestamp(raw.get("created_at"), "created_at"),
+            "updated_at": r.timestamp(raw.get("updated_at"), "updated_at", required=True),
+            "_extra": None,  # user profiles carry names, phones, photos: nothing else is kept
+        }
+
+
+class ZendeskSatisfactionExtractor:
+    """Ratings since the newest one landed (minus an overlap), cursor-paged; versions already
+    landed in the overlap are remembered in the state and skipped."""
+
+    source = SOURCE_NAME
+    name = "satisfaction_ratings"
+    specs = (SATISFACTION,)
+
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, overlap_seconds: int = 3600):
+        self.client = client
+        self.p = pseudonymiser
+        self.overlap = overlap_seconds
+        self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        since = int((state or {}).get("since", 0))
+        recent: dict[str, str] = dict((state or {}).get("recent") or {})
+        params = {"page[size]": 100, "start_time": max(0, since - self.overlap)}
+        paginator = CursorPaginator("meta.after_cursor", "page[after]", more_path="meta.has_more")
+        for _, payload in paginate(self.client, "GET", "/api/v2/satisfaction_ratings.json", params, paginator):
+            batch = Batch(rows={"satisfaction_ratings": []})
+            for raw in (payload or {}).get("satisfaction_ratings") or []:
+                try:
+                    row = self._rating(raw)
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("satisfaction_ratings", str(exc), raw, r.record_id(raw, "id")))
+                    continue
+                version = row["updated_at"].isoformat()
+                key = str(row["rating_id"])
+                if recent.get(key, "") >= version:
+                    continue  # already landed (overlap window or a repeated record)
+                recent[key] = version
+                batch.rows["satisfaction_ratings"].append(row)
+                since = max(since, int(row["created_at"].replace(tzinfo=dt.UTC).timestamp()))
+            floor = dt.datetime.fromtimestamp(since - self.overlap - 1, dt.UTC).replace(tzinfo=None).isoformat()
+            recent = {k: v for k, v in recent.items() if v >= floor}
+            batch.state = {"since": since, "recent": recent}
+            yield batch
+
+    def _rating(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise RecordError("rating is not an object")
+        created = r.timestamp(raw.get("created_at"), "created_at", required=True)
+        return {
+            "rating_id": r.integer(raw.get("id"), "id", required=True),
+            "ticket_id": r.integer(raw.get("ticket_id"), "ticket_id"),
+            "score": r.text(raw.get("score"), "score"),
+            "assignee_key": self.p.identity_key(SOURCE_NAME, raw.get("assignee_id")),
+            "group_id": r.integer(raw.get("group_id"), "group_id"),
+            "requester_key": self.p.identity_key(SOURCE_NAME, raw.get("requester_id")),
+            "reason": r.text(raw.get("reason"), "reason"),
+            "created_at": created,
+            "updated_at": r.timestamp(raw.get("updated_at"), "updated_at") or created,
+            "_extra": r.extra(raw, ("id", "url", "ticket_id", "score", "assignee_id", "group_id", "requester_id",
+                                    "reason", "reason_id", "reason_code", "comment", "created_at", "updated_at"),
+                              self.scrub),
+        }
+
+
+class ZendeskGroupsExtractor:
+    """Groups are few: read them all every run (a rename shows up at once)."""
+
+    source = SOURCE_NAME
+    name = "groups"
+    specs = (GROUPS,)
+
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
+        self.client = client
+        self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        batch = Batch(rows={"groups": []})
+        paginator = CursorPaginator("meta.after_cursor", "page[after]", more_path="meta.has_more")
+        for _, payload in paginate(self.client, "GET", GROUPS_PATH, {"page[size]": 100}, paginator):
+            for raw in (payload or {}).get("groups") or []:
+                try:
+                    if not isinstance(raw, Mapping):
+                        raise RecordError("group is not an object")
+                    batch.rows["groups"].append({
+                        "group_id": r.integer(raw.get("id"), "id", required=True),
+                        "name": r.text(raw.get("name"), "name", required=True),
+                        "is_public": r.boolean(raw.get("is_public"), "is_public"),
+                        "deleted": r.boolean(raw.get("deleted"), "deleted"),
+                        "created_at": r.timestamp(raw.get("created_at"), "created_at"),
+                        "updated_at": r.timestamp(raw.get("updated_at"), "updated_at"),
+                        "_extra": r.extra(raw, ("id", "url", "name", "description", "default", "is_public",
+                                                "deleted", "created_at", "updated_at"), self.scrub),
+                    })
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("groups", str(exc), raw, r.record_id(raw, "id")))
+        yield batch
+
+
+def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient:
+    return SourceHttpClient(
+        SOURCE_NAME,
+        checked_base_url(settings[BASE_URL_VARIABLE], BASE_URL_VARIABLE),
+        auth=(f"{settings[EMAIL_VARIABLE]}/token", settings[TOKEN_VARIABLE]),
+        credential_variables=(EMAIL_VARIABLE, TOKEN_VARIABLE),
+        secrets=(settings[TOKEN_VARIABLE],),
+        **options,
+    )
+
+
+def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, **client_options: Any) -> list[Any]:
+    """Extractors sharing one client (one session per source); `client_options` reach the client."""
+    client = make_client(settings, **client_options)
+    return [
+        ZendeskGroupsExtractor(client, pseudonymiser),
+        ZendeskUsersExtractor(client, pseudonymiser),
+        ZendeskTicketsExtractor(client, pseudonymiser),
+        ZendeskSatisfactionExtractor(client, pseudonymiser),
+    ]
+
+
+SOURCE = SourceDefinition(
+    name=SOURCE_NAME,
+    title="Zendesk Support",
+    variables=(
+        Variable(BASE_URL_VARIABLE, "account URL, e.g. https://acme.zendesk.com"),
+        Variable(EMAIL_VARIABLE, "e-mail of the API user"),
+        Variable(TOKEN_VARIABLE, "API token", secret=True),
+    ),
+    extractors={
+        "groups": ZendeskGroupsExtractor.specs,
+        "users": ZendeskUsersExtractor.specs,
+        "tickets": ZendeskTicketsExtractor.specs,
+        "satisfaction_ratings": ZendeskSatisfactionExtractor.specs,
+    },
+    build=lambda settings, pseudonymiser: build(settings, pseudonymiser),
+)
