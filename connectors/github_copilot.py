@@ -5,8 +5,8 @@ Usage comes from the usage-metrics report API (api_formats.md 4b): for each day,
 signed `download_links`; each link serves NDJSON, one user per line. `204` means no report for the
 day. The retired `/orgs/{org}/copilot/metrics` endpoint is never called. Days are read one at a
 time, oldest first, from the cursor to yesterday (by the server's clock, from its `Date` header);
-each day is one batch, so a killed run resumes at the day it was on. Reports of the last few days
-can still fill in, so each run reads them again (rows merge by key).
+whole days land together, so a killed run resumes after the last landed day. Reports of the
+last few days can still fill in, so each run reads them again (rows merge by key).
 
 Seats (`/orgs/{org}/copilot/billing/seats`, `Link` paging) are a snapshot: who holds a seat,
 since when, and their last activity, landed per snapshot day so seat history can be rebuilt.
@@ -38,6 +38,7 @@ ORG_VARIABLE, TOKEN_VARIABLE, URL_VARIABLE = "GITHUB_ORG", "GITHUB_TOKEN", "GITH
 BACKFILL_VARIABLE = "GITHUB_COPILOT_BACKFILL_DAYS"
 DEFAULT_BACKFILL_DAYS = 365  # the report API keeps one year
 REFRESH_DAYS = 3  # days before the cursor read again: late reports fill in
+BATCH_ROWS = 5000  # rows per landed batch (whole days)
 # The activity counters every breakdown carries (api_formats.md 4b).
 COUNTERS = (
     "user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
@@ -183,38 +184,44 @@ class CopilotUsageExtractor:
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         last = (state or {}).get("last_report_day")
+        day = dt.date.fromisoformat(last) - dt.timedelta(days=REFRESH_DAYS - 1) if last else None
         today = self._today() if self._today else None
-        day = None
-        if last:
-            day = dt.date.fromisoformat(last) - dt.timedelta(days=REFRESH_DAYS - 1)
-        while True:
-            if day is None or today is None:
-                # The first request tells us the server's today (and the first day on a first run).
-                response = self.client.get(f"/orgs/{self.org}/copilot/billing/seats", params={"per_page": 1})
-                today = today or server_date(response)
-                day = day or today - dt.timedelta(days=self.backfill_days)
-            if day >= today:
-                return
-            batch = Batch()
-            users = self._report("users-1-day", day)
-            if users is not None:
-                _, found, bad = users
-                for record in found:
-                    self._add_user(batch, record, day)
-                for line, text in bad:
-                    batch.rejects.append(self.scrub.reject(
-                        USER_DAY.name, f"users-1-day {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
-                teams = self._report("user-teams-1-day", day)
-                for record in (teams[1] if teams else []):
-                    self._add_team(batch, record, day)
-                for line, text in (teams[2] if teams else []):
-                    batch.rejects.append(self.scrub.reject(
-                        USER_DAY_TEAMS.name, f"user-teams-1-day {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
+        if day is None or today is None:
+            # One cheap request tells the server's today (and so the first day of a first run).
+            response = self.client.get(f"/orgs/{self.org}/copilot/billing/seats", params={"per_page": 1})
+            today = today or server_date(response)
+            day = day or today - dt.timedelta(days=self.backfill_days)
+        batch = Batch()
+        while day < today:
+            if self._add_day(batch, day):
                 # A day with a report moves the cursor; trailing empty days are asked again next run.
-                batch.state = {"last_report_day": max(day.isoformat(), last or "")}
-                last = batch.state["last_report_day"]
-            yield batch
+                last = max(day.isoformat(), last or "")
+                batch.state = {"last_report_day": last}
+            if batch.row_count >= BATCH_ROWS:
+                yield batch  # several days per transaction: landing cost is per batch
+                batch = Batch()
             day += dt.timedelta(days=1)
+        if batch.row_count or batch.rejects or batch.state:
+            yield batch
+
+    def _add_day(self, batch: Batch, day: dt.date) -> bool:
+        """Add one day's user and team reports to `batch`; False when the server has none (204)."""
+        users = self._report("users-1-day", day)
+        if users is None:
+            return False
+        _, found, bad = users
+        for record in found:
+            self._add_user(batch, record, day)
+        for line, text in bad:
+            batch.rejects.append(self.scrub.reject(
+                USER_DAY.name, f"users-1-day {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
+        teams = self._report("user-teams-1-day", day)
+        for record in (teams[1] if teams else []):
+            self._add_team(batch, record, day)
+        for line, text in (teams[2] if teams else []):
+            batch.rejects.append(self.scrub.reject(
+                USER_DAY_TEAMS.name, f"user-teams-1-day {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
+        return True
 
     # ------------------------------------------------------------ records -> rows
 
