@@ -87,7 +87,7 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
-    payload_tolerance_seconds: float = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+    payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
     clock=time.time,
 ) -> Starlette:
     """Build the receiver. `secrets` maps source -> shared secret (None/empty: not configured)."""

@@ -44,7 +44,7 @@ def serve(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
-    payload_tolerance_seconds: float = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+    payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
     keep_bodies: bool | None = None,
     env: Mapping[str, str] | None = None,
     log_level: str = "info",
@@ -79,6 +79,15 @@ def serve(
         inbox.close()
 
 
+def _seconds_or_off(value: str) -> float | None:
+    if value.strip().lower() in {"off", "none", "no"}:
+        return None
+    seconds = float(value)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds, or 'off'")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="archipelago webhooks serve", description="Run the webhook receiver.")
     p.add_argument("--host", default=DEFAULT_HOST, help=f"interface to bind (default {DEFAULT_HOST})")
@@ -87,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     p.add_argument("--tolerance-seconds", type=float, default=DEFAULT_TOLERANCE_SECONDS,
                    help="window for signed send-time timestamps (Zendesk)")
-    p.add_argument("--payload-tolerance-seconds", type=float, default=DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
-                   help="window for event times inside payloads (Jira, Typeform)")
+    p.add_argument("--payload-tolerance-seconds", type=_seconds_or_off, default=DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+                   help="window for event times inside payloads (Jira, Typeform); 'off' disables the check "
+                        "(delivery ids still stop replays)")
     p.add_argument("--log-level", default="info")
     return p
 

@@ -19,7 +19,9 @@ Freshness. Only Zendesk signs a send-time timestamp; it must lie within `toleran
 send time, and both vendors retry failed deliveries for hours (Typeform up to ~10 h), so that time
 is checked against the wider `payload_tolerance_seconds` (default 24 h): a captured delivery older
 than that is refused as stale, a younger one is caught by its delivery id, which the inbox keeps
-forever. GitHub sends no timestamp at all: replay protection (delivery id) is its only defence.
+forever (`payload_tolerance_seconds=None` turns this payload check off, e.g. for a sandbox whose
+simulated event times lie in the past). GitHub sends no timestamp at all: replay protection
+(delivery id) is its only defence.
 
 Only allow-listed identifiers go into the summary (issue key, ticket id, form id, repository...):
 never e-mails, names, answers or the body itself.
@@ -170,8 +172,8 @@ def _parse_time(value: Any) -> float | None:
     return number / 1000.0 if number > 1e11 else number
 
 
-def _check_fresh(event_time: float | None, now: float, tolerance: float, what: str) -> None:
-    if event_time is None:
+def _check_fresh(event_time: float | None, now: float, tolerance: float | None, what: str) -> None:
+    if event_time is None or tolerance is None:
         return
     if abs(now - event_time) > tolerance:
         raise StaleRequest(f"{what} is outside the {int(tolerance)} s window")
@@ -187,7 +189,7 @@ def verify_jira(
     *,
     now: float | None = None,
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
-    payload_tolerance_seconds: float = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+    payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
 ) -> VerifiedEvent:
     h = _lower(headers)
     _check_prefixed(h.get("x-hub-signature"), "X-Hub-Signature", _hmac(secret, body), encoding="hex")
@@ -224,7 +226,7 @@ def verify_zendesk(
     *,
     now: float | None = None,
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
-    payload_tolerance_seconds: float = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+    payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
 ) -> VerifiedEvent:
     h = _lower(headers)
     signature = h.get("x-zendesk-webhook-signature")
@@ -279,7 +281,7 @@ def verify_github(
     *,
     now: float | None = None,
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
-    payload_tolerance_seconds: float = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+    payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
 ) -> VerifiedEvent:
     h = _lower(headers)
     _check_prefixed(h.get("x-hub-signature-256"), "X-Hub-Signature-256", _hmac(secret, body), encoding="hex")
@@ -312,7 +314,7 @@ def verify_typeform(
     *,
     now: float | None = None,
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
-    payload_tolerance_seconds: float = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
+    payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
 ) -> VerifiedEvent:
     h = _lower(headers)
     _check_prefixed(h.get("typeform-signature"), "Typeform-Signature", _hmac(secret, body), encoding="base64")

@@ -4,40 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import requests
-from webhook_helpers import SECRETS, free_port, signed_request
+from webhook_helpers import free_port, signed_request, start_receiver
 
 from pipelines.webhooks.inbox import Inbox, inbox_path
-from pipelines.webhooks.signatures import SECRET_VARIABLES
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def start_receiver(home: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, ARCHIPELAGO_HOME=str(home), PYTHONPATH=str(REPO))
-    env.update({SECRET_VARIABLES[s]: v for s, v in SECRETS.items()})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.webhooks.serve", "--port", str(port), "--log-level", "warning"],
-        cwd=home,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"receiver did not start: {proc.stderr.read().decode()[-2000:]}")
 
 
 def test_sigkill_right_after_2xx_loses_no_acknowledged_event(tmp_path):

@@ -6,11 +6,9 @@ import threading
 
 import requests
 from dagster import AssetKey, DagsterInstance, Definitions, asset, build_sensor_context
-from webhook_helpers import SECRETS, running_server, signed_request
+from webhook_helpers import KeepAliveClient, free_port, signed_request, start_receiver
 
 from pipelines.sensors.inbox_sensor import build_inbox_sensor
-from pipelines.webhooks.app import create_app
-from pipelines.webhooks.inbox import Inbox, inbox_path
 
 KEYS = [AssetKey(["raw_jira", "issues"]), AssetKey(["raw_jira", "comments"])]
 
@@ -24,27 +22,37 @@ def _asset(key):
 
 
 def test_http_burst_of_1000_events_becomes_one_run_request(tmp_path):
-    with Inbox(inbox_path(tmp_path)) as inbox, running_server(create_app(inbox, dict(SECRETS))) as url:
+    port = free_port()
+    proc = start_receiver(tmp_path, port)  # `archipelago webhooks serve` in its own process
+    url = f"http://127.0.0.1:{port}"
+    try:
         statuses: list[int] = []
+        deliveries: list[str] = []
         lock = threading.Lock()
 
-        def client(n):
-            session = requests.Session()
-            mine = []
+        def client():
+            http = KeepAliveClient(url)
+            mine, ids = [], []
             for _ in range(250):
-                body, headers, _ = signed_request("jira")
-                mine.append(session.post(f"{url}/webhooks/jira", data=body, headers=headers, timeout=10).status_code)
+                body, headers, delivery = signed_request("jira")
+                mine.append(http.post("/webhooks/jira", body, headers)[0])
+                ids.append(delivery)
+            http.close()
             with lock:
                 statuses.extend(mine)
+                deliveries.extend(ids)
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        threads = [threading.Thread(target=client) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         # a vendor retry of an already stored delivery changes nothing
-        body, headers, _ = signed_request("jira", delivery=inbox.read_after(0, 1)[0].delivery_id)
+        body, headers, _ = signed_request("jira", delivery=deliveries[0])
         assert requests.post(f"{url}/webhooks/jira", data=body, headers=headers, timeout=10).json()["status"] == "duplicate"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
     assert statuses == [200] * 1000
 
     sensor_def = build_inbox_sensor({"jira": KEYS}, debounce_seconds=0, home=tmp_path)

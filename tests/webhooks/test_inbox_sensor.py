@@ -34,9 +34,17 @@ def instance():
 
 
 def append(home, source, n, *, at, start=0):
-    with Inbox(inbox_path(home)) as inbox:
-        for i in range(start, start + n):
-            inbox.append(source, f"{source}-{i}", "updated", summary={"issue_key": f"K-{i}"}, received_at=at)
+    """Append n events through the real inbox, concurrently as the receiver does (group commit)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Inbox(inbox_path(home)) as inbox, ThreadPoolExecutor(max_workers=min(16, n)) as pool:
+        results = list(
+            pool.map(
+                lambda i: inbox.append(source, f"{source}-{i}", "updated", summary={"issue_key": f"K-{i}"}, received_at=at),
+                range(start, start + n),
+            )
+        )
+    assert not any(r.duplicate for r in results)
 
 
 def _asset_for(key: AssetKey):

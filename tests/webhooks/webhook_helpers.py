@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
+import requests
 import uvicorn
 
-from pipelines.webhooks.signatures import SIGNERS
+from pipelines.webhooks.signatures import SECRET_VARIABLES, SIGNERS
+
+REPO = Path(__file__).resolve().parents[2]
 
 SECRETS = {
     "jira": "jira-secret-0123456789",
@@ -119,3 +126,44 @@ def running_server(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def start_receiver(home: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, ARCHIPELAGO_HOME=str(home), PYTHONPATH=str(REPO))
+    env.update({SECRET_VARIABLES[s]: v for s, v in SECRETS.items()})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.webhooks.serve", "--port", str(port), "--log-level", "warning"],
+        cwd=home,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"receiver did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+class KeepAliveClient:
+    """A lean HTTP/1.1 client on one keep-alive connection (http.client): bursts of thousands of
+    requests without `requests`' per-call overhead."""
+
+    def __init__(self, base_url: str):
+        import http.client
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(base_url)
+        self._conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+        self._conn.request("POST", path, body=body, headers=headers)
+        response = self._conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+
+    def close(self) -> None:
+        self._conn.close()
