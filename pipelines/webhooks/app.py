@@ -6,6 +6,7 @@
 |----------------------------------------------------------------|--------|
 | event verified and durably stored (committed + fsynced)         | 200 `{"status": "stored", "seq": n}` |
 | replay: (source, delivery id) already stored                    | 200 `{"status": "duplicate"}`, nothing stored |
+| verified GitHub `ping` (sent when the hook is created)          | 200, nothing stored (it announces no change) |
 | unknown source                                                  | 404 |
 | no secret configured for the source                             | 503, message names the variable (e.g. `JIRA_WEBHOOK_SECRET`) |
 | body larger than `max_body_bytes` (Content-Length or streamed)  | 413, checked before any byte is verified |
@@ -48,6 +49,10 @@ from pipelines.webhooks.signatures import (
 log = logging.getLogger("archipelago.webhooks")
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: Jira and GitHub payloads are tens of kB
+
+
+# Verified deliveries that announce no change at the source: acknowledged, not stored (no run).
+_NOT_CHANGES = {("github", "ping")}
 
 
 class _TooLarge(Exception):
@@ -128,6 +133,8 @@ def create_app(
             )
         except WebhookRejected as exc:
             return answer(source, hint, exc.status, exc.reason)
+        if (source, event.event_type) in _NOT_CHANGES:
+            return answer(source, event.delivery_id, 200, "not a change: not stored")
         try:
             result = await run_in_threadpool(
                 inbox.append,

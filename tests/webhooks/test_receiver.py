@@ -204,3 +204,13 @@ def test_healthz(server):
     r = requests.get(f"{server}/healthz", timeout=5)
     assert r.status_code == 200
     assert r.json()["configured_sources"] == sorted(SOURCES)
+
+
+def test_github_ping_is_acknowledged_but_not_stored(server, inbox):
+    body, headers, _ = signed_request("github", body=b'{"zen": "Keep it logically awesome.", "hook_id": 1}')
+    headers["X-GitHub-Event"] = "ping"
+    r = post(server, "github", body, headers)
+    assert r.status_code == 200 and r.json()["status"] == "not a change: not stored"
+    assert inbox.count() == 0
+    headers["X-Hub-Signature-256"] = "sha256=" + "0" * 64  # a forged ping is still refused
+    assert post(server, "github", body, headers).status_code == 401
