@@ -201,6 +201,23 @@ class Inbox:
         for p, result in zip(batch, results, strict=True):
             p.future.set_result(result)
 
+    def prune(self, retention_seconds: float, *, now: float | None = None) -> int:
+        """Delete events received more than `retention_seconds` ago; returns how many.
+
+        Sequence numbers are never reused (AUTOINCREMENT), so a sensor cursor stays valid. Pruned
+        delivery ids no longer count as replays: keep the retention well above the payload
+        tolerance window (a replay that old is refused as stale where the vendor sends a time) and
+        above any sensor outage you want bridged (the nightly refresh covers the rest)."""
+        cutoff = (time.time() if now is None else now) - retention_seconds
+        with self._read_lock:
+            conn = _connect(self.path)
+            try:
+                with conn:
+                    cur = conn.execute("delete from events where received_at < ?", (cutoff,))
+                return cur.rowcount
+            finally:
+                conn.close()
+
     def close(self) -> None:
         if self._closed:
             return

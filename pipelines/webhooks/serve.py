@@ -26,6 +26,7 @@ from pipelines.webhooks.signatures import (
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 KEEP_BODIES_VARIABLE = "ARCHIPELAGO_WEBHOOK_KEEP_BODIES"
+DEFAULT_RETENTION_DAYS = 30.0
 
 log = logging.getLogger("archipelago.webhooks")
 
@@ -46,6 +47,7 @@ def serve(
     tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
     payload_tolerance_seconds: float | None = DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
     keep_bodies: bool | None = None,
+    retention_days: float = DEFAULT_RETENTION_DAYS,
     env: Mapping[str, str] | None = None,
     log_level: str = "info",
 ) -> None:
@@ -64,6 +66,9 @@ def serve(
     if keep_bodies:
         log.warning("%s is on: request bodies (may contain personal data) are kept in the inbox", KEEP_BODIES_VARIABLE)
     inbox = Inbox(inbox_path(root), keep_bodies=keep_bodies)
+    pruned = inbox.prune(retention_days * 86400)
+    if pruned:
+        log.info("pruned %d inbox events older than %g days", pruned, retention_days)
     app = create_app(
         inbox,
         secrets,
@@ -99,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--payload-tolerance-seconds", type=_seconds_or_off, default=DEFAULT_PAYLOAD_TOLERANCE_SECONDS,
                    help="window for event times inside payloads (Jira, Typeform); 'off' disables the check "
                         "(delivery ids still stop replays)")
+    p.add_argument("--retention-days", type=float, default=DEFAULT_RETENTION_DAYS,
+                   help="inbox events older than this are deleted at start-up (default 30)")
     p.add_argument("--log-level", default="info")
     return p
 
@@ -118,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_body_bytes=args.max_body_bytes,
         tolerance_seconds=args.tolerance_seconds,
         payload_tolerance_seconds=args.payload_tolerance_seconds,
+        retention_days=args.retention_days,
         log_level=args.log_level,
     )
     return 0
