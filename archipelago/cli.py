@@ -1,0 +1,150 @@
+"""The `archipelago` command: demo, refresh, status, sandbox, webhooks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+DEMO_PSEUDONYM_KEY = "archipelago-demo-key--not-a-secret"
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _load_definitions():
+    _say("Loading the pipelines …")
+    from pipelines.definitions import defs  # noqa: PLC0415  (imports Dagster and dbt: seconds)
+
+    return defs
+
+
+def _run_nightly(defs) -> int:
+    import duckdb  # noqa: PLC0415
+
+    from pipelines.jobs import NIGHTLY_JOB_NAME  # noqa: PLC0415
+    from pipelines.quality import failed_checks  # noqa: PLC0415
+    from pipelines.run_job import run_job  # noqa: PLC0415
+    from pipelines.warehouse import archipelago_home, warehouse_path  # noqa: PLC0415
+
+    _say(f"Running {NIGHTLY_JOB_NAME} …")
+    outcome = run_job(defs, NIGHTLY_JOB_NAME)
+    if outcome.success:
+        _say(f"Run {outcome.run_id[:8]} succeeded in {outcome.seconds:.1f}s.")
+        return 0
+    _say(f"Run {outcome.run_id[:8]} FAILED in {outcome.seconds:.1f}s; failed steps: {', '.join(outcome.failed_steps) or '-'}")
+    with duckdb.connect(str(warehouse_path(archipelago_home())), read_only=True) as conn:
+        failures = failed_checks(conn, outcome.run_id)
+    if failures:
+        _say("Publication blocked; the last good publication stays in place. Failed checks:")
+        for table, expectation, severity, observed in failures:
+            _say(f"  ✗ {table}: {expectation} ({severity}); observed {str(observed)[:200]}")
+    _say("Details: `archipelago status`, or the run in the Dagster UI (`make dev`).")
+    return 1
+
+
+def _summary(home: Path) -> None:
+    import duckdb  # noqa: PLC0415
+
+    from pipelines.publishing import PUBLISHED_FILE  # noqa: PLC0415
+    from pipelines.warehouse import published_dir  # noqa: PLC0415
+
+    path = published_dir(home) / PUBLISHED_FILE
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        print(f"\nPublished marts: {path}")
+        print(f"Parquet copies:  {published_dir(home) / 'parquet'}")
+        tables = conn.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema <> 'meta' order by 1"
+        ).fetchall()
+        for (name,) in tables:
+            count = conn.execute(f"select count(*) from {name}").fetchone()[0]
+            print(f"  {name:<42} {count:>8} rows")
+        try:
+            rows = conn.execute(
+                "select department_name, sum(headcount) from org.headcount_by_department group by 1 order by 2 desc"
+            ).fetchall()
+            print("\nHeadcount by department: " + ", ".join(f"{d} {n}" for d, n in rows))
+        except duckdb.CatalogException:
+            pass
+    finally:
+        conn.close()
+    print(f"\nQuery it read-only, e.g.: duckdb -readonly {path}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.settings import PROJECT_ROOT, configure_environment  # noqa: PLC0415
+
+    home = configure_environment()
+    os.environ.setdefault("ARCHIPELAGO_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+    os.environ.setdefault("DIRECTORY_CSV_PATH", str(PROJECT_ROOT / "config" / "demo" / "directory.csv"))
+    _say(f"Demo organisation from {os.environ['DIRECTORY_CSV_PATH']} into {home}")
+    code = _run_nightly(_load_definitions())
+    if code == 0:
+        _summary(home)
+    return code
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pipelines.settings import configure_environment  # noqa: PLC0415
+
+    home = configure_environment()
+    code = _run_nightly(_load_definitions())
+    if code == 0:
+        _summary(home)
+    return code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from archipelago.status import status_lines  # noqa: PLC0415
+    from pipelines.settings import configure_environment  # noqa: PLC0415
+
+    home = configure_environment()
+    runs: list[tuple[str, str, str]] = []
+    try:
+        import dagster as dg  # noqa: PLC0415
+
+        instance = dg.DagsterInstance.get()
+        runs = [(r.run_id, r.job_name, r.status.value) for r in instance.get_runs(limit=args.runs)]
+    except Exception as exc:  # the status of the warehouse is still worth showing
+        _say(f"(could not read the Dagster instance: {exc})")
+    print("\n".join(status_lines(home, runs)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="archipelago",
+        description="Measure AI adoption, value and department silos: ingest, model, check and publish.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build the warehouse end to end on the demo organisation",
+                          description="Build the warehouse end to end on the demo organisation and print where the published marts are.")
+    demo.set_defaults(func=cmd_demo)
+
+    refresh = sub.add_parser("refresh", help="run the nightly refresh against the configured sources",
+                             description="Run the nightly_refresh job against the sources configured in the environment (.env honoured).")
+    refresh.set_defaults(func=cmd_refresh)
+
+    status = sub.add_parser("status", help="last runs, source freshness, last publication, failing checks",
+                            description="Show last runs, freshness and cursor per source, the last publication and failing checks.")
+    status.add_argument("--runs", type=int, default=5, help="how many recent runs to list (default 5)")
+    status.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

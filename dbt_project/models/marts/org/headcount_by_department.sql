@@ -1,0 +1,33 @@
+-- Headcount by department and role family on the directory's latest snapshot date, with the
+-- joiners and leavers of the 90 days before it.
+with as_of as (
+    select max(snapshot_date) as as_of_date from {{ ref('stg_directory_csv__employees') }}
+),
+
+periods as (
+    select periods.*, as_of.as_of_date
+    from {{ ref('int_org__person_departments') }} as periods
+    cross join as_of
+),
+
+on_as_of as (
+    -- The period each person was in on the as-of date (a leaver: their last period).
+    select *
+    from periods
+    where valid_from <= as_of_date
+    qualify row_number() over (partition by person_key order by valid_from desc) = 1
+)
+
+select
+    lower(replace(department_name, ' ', '_')) as department_id,
+    department_name,
+    role_family,
+    as_of_date,
+    count(case when employment_start_date <= as_of_date
+                and (employment_end_date is null or employment_end_date > as_of_date) then 1 end) as headcount,
+    count(case when employment_start_date > {{ dbt.dateadd('day', -90, 'as_of_date') }}
+                and employment_start_date <= as_of_date then 1 end) as joiners_last_90_days,
+    count(case when employment_end_date > {{ dbt.dateadd('day', -90, 'as_of_date') }}
+                and employment_end_date <= as_of_date then 1 end) as leavers_last_90_days
+from on_as_of
+group by department_name, role_family, as_of_date

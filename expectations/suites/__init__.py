@@ -1,0 +1,24 @@
+"""One suite per published table of the BI contract: `SUITES[published name] -> module`.
+
+A suite module defines `TABLE` (its published name), `expectations(ctx) -> list[Expect]` (run by
+great-expectations on the table's rows) and optionally `sql_expectations(ctx) -> list[SqlExpect]`
+(aggregates computed in DuckDB, e.g. consistency with another table).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+SUITE_MODULES = (
+    "expectations.suites.org_dim_department",
+    "expectations.suites.org_headcount_by_department",
+)
+
+
+def load_suites() -> dict[str, ModuleType]:
+    suites = {}
+    for path in SUITE_MODULES:
+        module = importlib.import_module(path)
+        suites[module.TABLE] = module
+    return suites

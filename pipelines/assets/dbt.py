@@ -1,0 +1,82 @@
+"""The dbt project as Dagster assets.
+
+The manifest is prepared once, at set-up (`make setup` runs `dbt parse`) or by `dagster dev`
+(`prepare_if_dev`), never at import: loading the code location only reads target/manifest.json.
+"""
+
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.resources import WarehouseResource
+from pipelines.settings import PROJECT_ROOT
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (the project's venv), else whatever is on PATH."""
+    local = Path(sys.executable).parent / "dbt"
+    return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
+
+
+@lru_cache(maxsize=1)
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    if not project.manifest_path.exists():
+        raise FileNotFoundError(
+            f"dbt manifest {project.manifest_path} is missing: run `make setup` (or `dbt parse --project-dir "
+            f"{DBT_PROJECT_DIR} --profiles-dir {DBT_PROJECT_DIR}`) once before loading the pipelines."
+        )
+    return project
+
+
+class ArchipelagoDbtTranslator(DagsterDbtTranslator):
+    """Models keyed by their warehouse layer (`staging/…`, `intermediate/…`, `marts/…`); sources by raw schema."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or "main"
+        return dg.AssetKey([schema, dbt_resource_props["alias"] or dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+TRANSLATOR = ArchipelagoDbtTranslator()
+
+
+def published_tables() -> dict[str, dg.AssetKey]:
+    """Published name (e.g. `org.dim_department`) -> asset key of the mart, from the models' `meta.published_as`."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    tables = {}
+    for node in manifest["nodes"].values():
+        published_as = (node.get("config", {}).get("meta") or {}).get("published_as")
+        if node["resource_type"] == "model" and published_as:
+            tables[published_as] = TRANSLATOR.get_asset_key(node)
+    return dict(sorted(tables.items()))
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    @dbt_assets(manifest=dbt_project().manifest_path, dagster_dbt_translator=TRANSLATOR, name="dbt_models")
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        # dbt runs as a subprocess; its profile reads the warehouse path from the environment.
+        os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return dbt_models

@@ -1,0 +1,70 @@
+"""The publish step of write-audit-publish: runs only after every mart's blocking checks passed."""
+
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+from pipelines.checks.mart_suites import relation_of
+from pipelines.publishing import publish
+from pipelines.resources import WarehouseResource
+
+PUBLISHED_ASSET_KEY = dg.AssetKey(["published", "marts"])
+
+
+def _source_freshness(conn) -> dict[str, str]:
+    rows = conn.execute(
+        "select source, max(finished_at) from meta.ingestion_runs where status = 'succeeded' group by source"
+    ).fetchall()
+    return {source: str(at) for source, at in rows}
+
+
+def _check_summary(conn, run_id: str) -> dict[str, int]:
+    row = conn.execute(
+        "select count(*), count(*) filter (where success), count(*) filter (where not success and severity = 'warning') "
+        "from meta.check_results where run_id = ?",
+        [run_id],
+    ).fetchone()
+    return {"expectations": row[0], "passed": row[1], "warnings_failed": row[2]}
+
+
+def build_publish_asset(published: Mapping[str, dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=PUBLISHED_ASSET_KEY,
+        deps=list(published.values()),
+        group_name="published",
+        kinds={"duckdb", "parquet"},
+        description="published/marts.duckdb (+ Parquet): the validated marts BI tools read, replaced atomically.",
+    )
+    def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        run_id = context.run.run_id
+        with warehouse.connect() as conn:
+            blocked = conn.execute(
+                "select table_name, expectation, observed_value from meta.check_results "
+                "where run_id = ? and not success and severity = 'blocking'",
+                [run_id],
+            ).fetchall()
+            if blocked:
+                # Belt and braces: the blocking checks already stop this step within a run.
+                raise dg.Failure(
+                    "publication blocked by failed checks: "
+                    + "; ".join(f"{t}: {e} observed {v}" for t, e, v in blocked)
+                )
+            publication = publish(
+                conn,
+                warehouse.published_dir,
+                {name: relation_of(key) for name, key in published.items()},
+                run_id,
+                check_summary=_check_summary(conn, run_id),
+                source_freshness=_source_freshness(conn),
+            )
+        context.log.info(f"published {len(publication.row_counts)} tables to {publication.path}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(publication.path)),
+                "tables": dg.MetadataValue.json(publication.row_counts),
+                "published_at": str(publication.published_at),
+            }
+        )
+
+    return published_marts

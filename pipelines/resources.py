@@ -1,0 +1,59 @@
+"""Dagster resources, configured from the environment by `EnvVar` in `pipelines.definitions`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from connectors.privacy import KEY_VARIABLE, Pseudonymiser
+from pipelines import warehouse
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The working DuckDB warehouse and the published directory, both under ARCHIPELAGO_HOME."""
+
+    home: str
+
+    @property
+    def home_path(self) -> Path:
+        path = Path(self.home).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def path(self) -> Path:
+        return warehouse.warehouse_path(self.home_path)
+
+    @property
+    def published_dir(self) -> Path:
+        return warehouse.published_dir(self.home_path)
+
+    @contextlib.contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(self.path, read_only=read_only) as conn:
+            yield conn
+
+
+class SourcesResource(dg.ConfigurableResource):
+    """What every connector needs besides its own variables: the pseudonymisation key."""
+
+    pseudonym_key: str
+
+    def pseudonymiser(self) -> Pseudonymiser:
+        return Pseudonymiser(self.pseudonym_key)
+
+    def environment(self) -> Mapping[str, str]:
+        """The source variables (base URLs, credentials, file paths) as the process sees them."""
+        return dict(os.environ)
+
+
+def default_resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(home=dg.EnvVar(warehouse.HOME_VARIABLE)),
+        "sources": SourcesResource(pseudonym_key=dg.EnvVar(KEY_VARIABLE)),
+    }
