@@ -115,6 +115,32 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from pipelines.assets.dbt import dbt_executable  # noqa: PLC0415
+    from pipelines.settings import PROJECT_ROOT, configure_environment  # noqa: PLC0415
+
+    configure_environment()
+    dagster = Path(dbt_executable()).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']}); Ctrl-C stops it.")
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sandbox.cli import main as sandbox_main  # noqa: PLC0415
+
+    return sandbox_main(args.rest)
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    from pipelines.settings import configure_environment  # noqa: PLC0415
+    from pipelines.webhooks.serve import main as webhooks_main  # noqa: PLC0415
+
+    configure_environment()
+    return webhooks_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="archipelago",
@@ -134,10 +160,33 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Show last runs, freshness and cursor per source, the last publication and failing checks.")
     status.add_argument("--runs", type=int, default=5, help="how many recent runs to list (default 5)")
     status.set_defaults(func=cmd_status)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI on this installation's instance",
+                        description="Run `dagster dev` on the code location, with the instance under ARCHIPELAGO_HOME.")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    ui.set_defaults(func=cmd_ui)
+
+    sandbox = sub.add_parser("sandbox", help="the demo organisation's vendor sandbox (`archipelago sandbox serve --help`)",
+                             description="Run the local vendor sandbox; arguments go to `python -m sandbox`.", add_help=False)
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    webhooks = sub.add_parser("webhooks", help="the webhook receiver (`archipelago webhooks serve --help`)",
+                              description="Run the signed-webhook receiver that feeds the event inbox.", add_help=False)
+    webhooks.add_argument("rest", nargs=argparse.REMAINDER)
+    webhooks.set_defaults(func=cmd_webhooks)
     return parser
 
 
+# Commands whose arguments belong to another parser (argparse's REMAINDER drops a leading --help).
+DELEGATED = {"sandbox": cmd_sandbox, "webhooks": cmd_webhooks}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        return DELEGATED[argv[0]](argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make demo   builds the warehouse end to end on the demo organisation
+#   make test   runs the test suite
+# Both bootstrap uv from PyPI when it is missing and build .venv from uv.lock.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
+VENV := .venv
+STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])")
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+
+.PHONY: setup demo test refresh status ui lint clean
+
+setup: $(STAMP) $(MANIFEST)
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	rm -f $(VENV)/.synced-* && touch $@
+
+# The dbt manifest is prepared here, once, not every time the pipelines are imported.
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
+
+demo: setup
+	$(VENV)/bin/archipelago demo
+
+refresh: setup
+	$(VENV)/bin/archipelago refresh
+
+status: setup
+	$(VENV)/bin/archipelago status
+
+ui: setup
+	$(VENV)/bin/archipelago ui
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs .archipelago
