@@ -74,6 +74,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "connectors.openai_usage",
     "connectors.typeform",
     "connectors.qualtrics",
+    "connectors.m365_copilot",
     "connectors.jira",
     "connectors.zendesk",
     "connectors.servicenow",

@@ -3,6 +3,8 @@ advance(), idempotent rerun, resume after a kill, and injected faults ending in 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from connectors import github_copilot, openai_usage, qualtrics, typeform
@@ -155,3 +157,39 @@ def test_injected_faults_end_in_complete_data_or_quarantine(sandbox, env, tmp_pa
     missing = lost(sandbox.org, rejects[0][2].split("/")[-1]) if lost else {}
     for key in got:
         assert got[key] == want[key] - missing.get(key, 0), (key, rejects)
+
+
+def test_m365_copilot_snapshots_licences_and_concealed_names(sandbox, env, tmp_path):
+    from connectors import m365_copilot
+
+    def report_truth():
+        org = sandbox.org
+        refresh = org.now.date() - dt.timedelta(days=2)  # the report lags the current day
+        seats = org.usage.tools["m365_copilot"].seats
+        return refresh, sum(1 for s in seats if s.start <= refresh and (s.end is None or s.end > refresh))
+
+    with connect(tmp_path / "wh.duckdb") as conn:
+        licences, usage = extractors(m365_copilot, env)
+        land_extractor(conn, licences, "r1")
+        land_extractor(conn, usage, "r1")
+        skus = licences.client.get_json("/v1.0/subscribedSkus")["value"]
+        consumed = next(s["consumedUnits"] for s in skus if s["skuPartNumber"] == "Microsoft_365_Copilot")
+        held = conn.execute("select count(*), count(licensed_since), count(person_key) from raw_m365_copilot.licences").fetchone()
+        assert held == (consumed, consumed, consumed) and consumed > 0
+        refresh, users = report_truth()
+        snaps = conn.execute("select report_refresh_date, count(*) from raw_m365_copilot.usage_user_detail group by 1").fetchall()
+        assert snaps == [(refresh, users)]
+        sandbox.advance(days=1)
+        land_extractor(conn, usage, "r2")
+        refresh2, users2 = report_truth()
+        snaps = conn.execute("select report_refresh_date, count(*) from raw_m365_copilot.usage_user_detail "
+                             "group by 1 order by 1").fetchall()
+        assert snaps == [(refresh, users), (refresh2, users2)]  # one snapshot per refresh date, side by side
+        sandbox.conceal_graph_names(True)
+        try:
+            report = land_extractor(conn, usage, "r3")
+        finally:
+            sandbox.conceal_graph_names(False)
+        assert report.rows == 0 and report.rejects == users2
+        (reason,) = report.reject_reasons
+        assert reason.startswith("concealed user names") and "displayConcealedNames=false" in reason
