@@ -24,17 +24,25 @@ def _write(path: Path, header: tuple[str, ...], rows) -> Path:
     return path
 
 
-def directory_rows(org: Organisation):
+def directory_rows(org: Organisation, job_history: bool = True):
+    """One row per person (snapshot) or per person and job change (`valid_from`, effective-dated)."""
     today = org.now.date()
     people = org.people.employees
     for e in people:
         if e.start_date > today:
             continue  # not yet joined
         left = e.end_date is not None and e.end_date <= today
-        job = e.assignment_at(e.end_date if left else today)
-        manager = people[job.manager].email if job.manager is not None else ""
-        yield (e.employee_id, e.email, e.display_name, job.department, job.team.name, job.role_family,
-               job.job_title, manager, e.location, e.start_date.isoformat(), e.end_date.isoformat() if left else "")
+        end = e.end_date.isoformat() if left else ""
+        if job_history:
+            jobs = [(max(a.valid_from, e.start_date), a) for a in e.history
+                    if a.valid_from <= (e.end_date if left else today)]
+        else:
+            jobs = [(None, e.assignment_at(e.end_date if left else today))]
+        for valid_from, job in jobs:
+            manager = people[job.manager].email if job.manager is not None else ""
+            row = (e.employee_id, e.email, e.display_name, job.department, job.team.name, job.role_family,
+                   job.job_title, manager, e.location, e.start_date.isoformat(), end)
+            yield (*row, valid_from.isoformat()) if job_history else row
 
 
 def training_rows(org: Organisation):
@@ -75,11 +83,13 @@ def override_rows(org: Organisation):
             yield ("openai", user_id, person.email)
 
 
-def write_exports(org: Organisation, directory: Path) -> dict[str, Path]:
+def write_exports(org: Organisation, directory: Path, job_history: bool = True) -> dict[str, Path]:
+    """Write the four exports; `job_history` adds the optional `valid_from` column (one row per job)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    header = (*DIRECTORY_COLUMNS, "valid_from") if job_history else DIRECTORY_COLUMNS
     return {
-        "directory": _write(directory / "directory.csv", DIRECTORY_COLUMNS, directory_rows(org)),
+        "directory": _write(directory / "directory.csv", header, directory_rows(org, job_history)),
         "training": _write(directory / "training.csv", TRAINING_COLUMNS, training_rows(org)),
         "survey": _write(directory / "survey.csv", SURVEY_COLUMNS, survey_rows(org)),
         "identity_overrides": _write(directory / "identity_overrides.csv", OVERRIDE_COLUMNS, override_rows(org)),

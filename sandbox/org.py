@@ -76,11 +76,15 @@ class Organisation:
             out.append((e.idx, f"user-{hex_id(self.seed, 'openai-user', e.idx, 24)}", email))
         return out
 
-    def write_exports(self, directory: str | Path) -> dict[str, Path]:
-        """directory.csv, training.csv, survey.csv, identity_overrides.csv as of `now`."""
+    def write_exports(self, directory: str | Path, job_history: bool = True) -> dict[str, Path]:
+        """directory.csv, training.csv, survey.csv, identity_overrides.csv as of `now`.
+
+        With `job_history` the directory carries the optional `valid_from` column of
+        docs/configuration.md: one row per person and job, so department moves are effective-dated.
+        """
         from sandbox.exports import write_exports
 
-        return write_exports(self, Path(directory))
+        return write_exports(self, Path(directory), job_history)
 
 
 def generate_organisation(seed: int = 42, employees: int = 300, months: int = 12,

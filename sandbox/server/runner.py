@@ -64,6 +64,7 @@ class SandboxServer:
         self.port = sock.getsockname()[1]
         self.state.base_url = f"http://{LOOPBACK}:{self.port}"
         self.write_exports()
+        _ = self.org.usage  # build the usage matrices now, not racily inside two first requests
         config = uvicorn.Config(build_app(self.state), log_level=self._log_level, lifespan="off",
                                 access_log=False, timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
@@ -118,6 +119,7 @@ class SandboxServer:
         b, c = self.base_url, self.credentials
         return {
             "DIRECTORY_CSV_PATH": str(self.exports["directory"]),
+            "DIRECTORY_CSV_SNAPSHOT_DATE": self.now.date().isoformat(),  # simulated, not the file's mtime
             "MSGRAPH_TENANT_ID": c.msgraph_tenant_id,
             "MSGRAPH_CLIENT_ID": c.msgraph_client_id,
             "MSGRAPH_CLIENT_SECRET": c.msgraph_client_secret,

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 from sandbox.ids import hex_id
 from sandbox.org import Organisation
 from sandbox.server.faults import Faults
+
+
+CACHE_ENTRIES = 48
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class ServerState:
     graph_tokens: dict[str, float] = field(default_factory=dict)  # token -> wall-clock expiry
     qualtrics_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_count: int = 0  # numbers the deliveries so their ids are unique and reproducible
-    _cache: dict[tuple, Any] = field(default_factory=dict)
+    _cache: OrderedDict = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         if not self.signing_key:
@@ -92,11 +96,13 @@ class ServerState:
         """Memoise per simulated "now": a view of the data is rebuilt only after the clock moves."""
         full = (*key, self.org.now)
         with self.lock:
-            if full not in self._cache:
-                if len(self._cache) > 64:
-                    self._cache.clear()
-                self._cache[full] = build()
-            return self._cache[full]
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                return self._cache[full]
+            value = self._cache[full] = build()
+            while len(self._cache) > CACHE_ENTRIES:  # least recently used views go first
+                self._cache.popitem(last=False)
+            return value
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path

@@ -17,14 +17,18 @@ def _rows(path):
 
 def test_headers_are_the_documented_contract(server):
     heads = {k: p.read_text(encoding="utf-8").splitlines()[0] for k, p in server.exports.items()}
-    assert heads == {"directory": DIRECTORY, "training": TRAINING, "survey": SURVEY,
+    assert heads == {"directory": DIRECTORY + ",valid_from", "training": TRAINING, "survey": SURVEY,
                      "identity_overrides": "source,vendor_id,email"}
 
 
 def test_directory_is_a_snapshot_as_of_now(server, org):
     rows = _rows(server.exports["directory"])
     today = server.now.date()
-    assert len({r["email"] for r in rows}) == len(rows)
+    assert len({(r["email"], r["valid_from"]) for r in rows}) == len(rows)
+    assert all(r["start_date"] <= r["valid_from"] <= today.isoformat() for r in rows)
+    movers = {r["email"] for r in rows} - {r["email"] for r in rows if r["valid_from"] == r["start_date"]}
+    assert not movers, "everyone's first row starts on their start date"
+    assert len(rows) > len({r["email"] for r in rows}), "department moves add effective-dated rows"
     assert all(date.fromisoformat(r["start_date"]) <= today for r in rows)
     assert all(not r["end_date"] or date.fromisoformat(r["end_date"]) <= today for r in rows)
     assert any(r["end_date"] for r in rows), "leavers are listed with their end date"
@@ -43,6 +47,13 @@ def test_training_and_survey_rows(server):
     survey = _rows(server.exports["survey"])
     assert survey and all(r["respondent_email"] == "" for r in survey)
     assert all(1 <= int(r["answer"]) <= 5 for r in survey)
+
+
+def test_snapshot_variant_has_the_base_columns(org, tmp_path):
+    paths = org.write_exports(tmp_path, job_history=False)
+    rows = _rows(paths["directory"])
+    assert paths["directory"].read_text().splitlines()[0] == DIRECTORY
+    assert len({r["email"] for r in rows}) == len(rows)
 
 
 def test_identity_overrides_cover_github_logins(server, org):

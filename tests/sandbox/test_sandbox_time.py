@@ -37,7 +37,8 @@ def test_directory_export_follows_the_clock(server, org):
     mover = next(e for e in org.people.employees if len(e.history) > 1 and e.history[-1].valid_from > server.now.date())
     def dept():
         with open(server.exports["directory"], newline="") as f:
-            return next(r["department"] for r in csv.DictReader(f) if r["email"] == mover.email)
+            rows = [r for r in csv.DictReader(f) if r["email"] == mover.email]
+        return max(rows, key=lambda r: r["valid_from"])["department"]  # the job in effect now
     before = dept()
     server.set_now(mover.history[-1].valid_from)
     assert dept() == mover.history[-1].department != before
