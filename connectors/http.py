@@ -300,8 +300,9 @@ class SourceHttpClient:
                         attempt -= 1
                         response.close()
                         continue
+                    detail = self._error_detail(response)
                     response.close()
-                    raise SourceAuthError(self._auth_message(method, endpoint, status))
+                    raise SourceAuthError(self._auth_message(method, endpoint, status) + detail)
                 if status in RETRY_STATUSES or (status in (401, 403)):
                     last_problem = f"HTTP {status}"
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -352,14 +353,15 @@ class SourceHttpClient:
             if self.credential_variables
             else "check the source's credentials"
         )
-        return f"{self.source}: {method} {endpoint} answered HTTP {status}: the source {what}; {fix}."
+        return f"{self.source}: {method} {endpoint} answered HTTP {status}: the source {what}; {fix}. Source said"
 
     def _error_detail(self, response: requests.Response) -> str:
+        """A short, redacted excerpt of the vendor's error body (its message says what to fix)."""
         try:
             text = response.text[:300].strip()
         except Exception:  # noqa: BLE001 - the detail is a courtesy, never a second failure
             return ""
-        return f": {self.redact(' '.join(text.split()))}" if text else ""
+        return f": {self.redact(' '.join(text.split()))}" if text else ": (empty body)"
 
 
 def _parse_json(response: requests.Response) -> Any:

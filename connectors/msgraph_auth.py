@@ -79,10 +79,11 @@ class GraphToken(requests.auth.AuthBase):
         path = f"/{self.tenant_id}/oauth2/v2.0/token"
         try:
             body = self._login.post_json(path, data=self._form)
-        except SourceStatusError as exc:
+        except (SourceStatusError, SourceAuthError) as exc:
             # Entra answers 400 for an unknown tenant or client id, 401 for a wrong secret.
+            status = getattr(exc, "status", 401)
             raise SourceAuthError(
-                f"msgraph: the token request to {path} was refused (HTTP {exc.status}); check "
+                f"msgraph: the token request to {path} was refused (HTTP {status}); check "
                 f"{', '.join(CREDENTIAL_VARIABLES)} and {LOGIN_URL_VARIABLE}. Detail: {_entra_error(str(exc))}"
             ) from None
         token = (body or {}).get("access_token") if isinstance(body, Mapping) else None
