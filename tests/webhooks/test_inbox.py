@@ -42,3 +42,11 @@ def test_bodies_are_not_kept_unless_asked(tmp_path):
 def test_reader_on_missing_inbox_is_empty(tmp_path):
     assert read_after(tmp_path, 0) == []
     assert not (tmp_path / "inbox").exists()
+
+
+def test_serve_cli_options():
+    from pipelines.webhooks.serve import parse_args
+
+    args = parse_args(["serve", "--port", "9000", "--payload-tolerance-seconds", "off"])
+    assert (args.host, args.port, args.payload_tolerance_seconds) == ("127.0.0.1", 9000, None)
+    assert parse_args([]).port == 8787
