@@ -25,6 +25,7 @@ import yaml
 from connectors.base import Batch, Column, Reject, StreamSpec
 from connectors.errors import ConfigError
 from connectors.privacy import Pseudonymiser
+from connectors.registry import Variable
 
 DEFAULT_MAP_PATH = Path(__file__).resolve().parent.parent / "config" / "survey_questions.yml"
 FREE_TEXT_VARIABLE = "ARCHIPELAGO_LAND_FREE_TEXT"
@@ -177,6 +178,23 @@ def _question(path: Path, line: int, qid: str, spec: Any, departments: Mapping[s
         raise _fail(path, line, f"question {qid}: only collaboration questions have a target_department")
     return Question(qid, construct, None if low is None else float(low), None if high is None else float(high),
                     spec.get("tool"), target)
+
+
+FREE_TEXT = Variable(FREE_TEXT_VARIABLE, "land free-text answers (true/false)", required=False, default="false")
+
+
+def id_list(settings: Mapping[str, str], variable: str, what: str) -> list[str]:
+    """A comma-separated list of survey or form ids from a setting; ConfigError when it is empty."""
+    ids = [i.strip() for i in settings[variable].split(",") if i.strip()]
+    if not ids:
+        raise ConfigError(f"{variable} lists no {what}; set it to a comma-separated list")
+    return ids
+
+
+def survey_rows(tool: str, settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> SurveyRows:
+    """The shared rules for `tool`, with the shipped question map and the free-text setting."""
+    return SurveyRows(tool, load_question_map(DEFAULT_MAP_PATH), pseudonymiser,
+                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE))
 
 
 def parse_flag(value: str | None, variable: str) -> bool:

@@ -23,17 +23,16 @@ from typing import Any
 
 from connectors import records as rec
 from connectors._survey import (
-    DEFAULT_MAP_PATH,
-    FREE_TEXT_VARIABLE,
+    FREE_TEXT,
     Answer,
     SurveyResponse,
     SurveyRows,
-    load_question_map,
-    parse_flag,
+    id_list,
+    survey_rows,
     survey_specs,
 )
 from connectors.base import Batch
-from connectors.errors import ConfigError, RecordError, SourceRequestError
+from connectors.errors import RecordError, SourceRequestError
 from connectors.http import SourceHttpClient, SourceStatusError
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
@@ -202,12 +201,8 @@ def _unpack(survey_id: str, raw: bytes) -> list[Any]:
 
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[QualtricsExtractor]:
-    surveys = [s.strip() for s in settings[SURVEYS_VARIABLE].split(",") if s.strip()]
-    if not surveys:
-        raise ConfigError(f"{SURVEYS_VARIABLE} lists no survey id; set it to a comma-separated list (SV_...)")
-    rows = SurveyRows("qualtrics", load_question_map(DEFAULT_MAP_PATH), pseudonymiser,
-                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE))
-    return [QualtricsExtractor(client_for(settings), surveys, rows)]
+    surveys = id_list(settings, SURVEYS_VARIABLE, "Qualtrics survey id (SV_...)")
+    return [QualtricsExtractor(client_for(settings), surveys, survey_rows("qualtrics", settings, pseudonymiser))]
 
 
 SOURCE = SourceDefinition(
@@ -217,7 +212,7 @@ SOURCE = SourceDefinition(
         Variable(TOKEN_VARIABLE, "API token (header X-API-TOKEN)", secret=True),
         Variable(SURVEYS_VARIABLE, "comma-separated survey ids (SV_...)"),
         Variable(URL_VARIABLE, "datacenter base URL, e.g. https://fra1.qualtrics.com"),
-        Variable(FREE_TEXT_VARIABLE, "land free-text answers (true/false)", required=False, default="false"),
+        FREE_TEXT,
     ),
     extractors={"responses": SPECS},
     build=_build,

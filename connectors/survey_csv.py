@@ -13,15 +13,12 @@ from typing import Any
 
 from connectors._csv_drop import changed_files, header_reject
 from connectors._survey import (
-    DEFAULT_MAP_PATH,
-    FREE_TEXT_VARIABLE,
+    FREE_TEXT,
     Answer,
-    QuestionMap,
     SurveyResponse,
     SurveyRows,
     as_number,
-    load_question_map,
-    parse_flag,
+    survey_rows,
     survey_specs,
     utc_naive,
 )
@@ -43,10 +40,10 @@ class SurveyCsvExtractor:
     name = "answers"
     specs = SPECS
 
-    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, qmap: QuestionMap, land_free_text: bool = False):
+    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, rows: SurveyRows):
         self.path = path
         self.pseudonymiser = pseudonymiser
-        self.rows = SurveyRows("csv", qmap, pseudonymiser, land_free_text)
+        self.rows = rows
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         for file, new_state in changed_files(self.path, PATH_VARIABLE, state):
@@ -97,10 +94,8 @@ class SurveyCsvExtractor:
 
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[SurveyCsvExtractor]:
-    return [SurveyCsvExtractor(
-        Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser, load_question_map(DEFAULT_MAP_PATH),
-        parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE),
-    )]
+    return [SurveyCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser,
+                               survey_rows("csv", settings, pseudonymiser))]
 
 
 SOURCE = SourceDefinition(
@@ -108,7 +103,7 @@ SOURCE = SourceDefinition(
     title="Survey CSV export",
     variables=(
         Variable(PATH_VARIABLE, "survey CSV export: a file, or a directory of *.csv files"),
-        Variable(FREE_TEXT_VARIABLE, "land free-text answers (true/false)", required=False, default="false"),
+        FREE_TEXT,
     ),
     extractors={"answers": SPECS},
     build=_build,

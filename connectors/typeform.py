@@ -16,17 +16,16 @@ from typing import Any
 
 from connectors import records as rec
 from connectors._survey import (
-    DEFAULT_MAP_PATH,
-    FREE_TEXT_VARIABLE,
+    FREE_TEXT,
     Answer,
     SurveyResponse,
     SurveyRows,
-    load_question_map,
-    parse_flag,
+    id_list,
+    survey_rows,
     survey_specs,
 )
 from connectors.base import Batch
-from connectors.errors import ConfigError, RecordError, SourceRequestError
+from connectors.errors import RecordError, SourceRequestError
 from connectors.http import SourceHttpClient
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
@@ -141,12 +140,8 @@ class TypeformExtractor:
 
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[TypeformExtractor]:
-    forms = [f.strip() for f in settings[FORMS_VARIABLE].split(",") if f.strip()]
-    if not forms:
-        raise ConfigError(f"{FORMS_VARIABLE} lists no form id; set it to a comma-separated list of Typeform form ids")
-    rows = SurveyRows("typeform", load_question_map(DEFAULT_MAP_PATH), pseudonymiser,
-                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE))
-    return [TypeformExtractor(client_for(settings), forms, rows)]
+    forms = id_list(settings, FORMS_VARIABLE, "Typeform form id")
+    return [TypeformExtractor(client_for(settings), forms, survey_rows("typeform", settings, pseudonymiser))]
 
 
 SOURCE = SourceDefinition(
@@ -157,7 +152,7 @@ SOURCE = SourceDefinition(
         Variable(FORMS_VARIABLE, "comma-separated form ids"),
         Variable(URL_VARIABLE, "API base URL (EU accounts: https://api.eu.typeform.com)", required=False,
                  default="https://api.typeform.com"),
-        Variable(FREE_TEXT_VARIABLE, "land free-text answers (true/false)", required=False, default="false"),
+        FREE_TEXT,
     ),
     extractors={"responses": SPECS},
     build=_build,

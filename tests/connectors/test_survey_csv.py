@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors._survey import DEFAULT_MAP_PATH, load_question_map, unmapped
+from connectors._survey import DEFAULT_MAP_PATH, SurveyRows, load_question_map, unmapped
 from connectors.privacy import Pseudonymiser
 from connectors.survey_csv import SOURCE, SurveyCsvExtractor
 from pipelines.landing import land_extractor
@@ -36,7 +36,8 @@ def drop(tmp_path):
 
 
 def land(folder, tmp_path, free_text=False):
-    extractor = SurveyCsvExtractor(folder, Pseudonymiser(KEY), load_question_map(DEFAULT_MAP_PATH), free_text)
+    p = Pseudonymiser(KEY)
+    extractor = SurveyCsvExtractor(folder, p, SurveyRows("csv", load_question_map(DEFAULT_MAP_PATH), p, free_text))
     with connect(tmp_path / "wh.duckdb") as conn:
         report = land_extractor(conn, extractor, "run")
         answers = conn.execute(
