@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     serve.add_argument("--exports-dir", default=None, help="where to write the CSV exports (default: a temp dir)")
     serve.add_argument("--env-file", default=None, help="also write the variables to this .env file")
+    serve.add_argument("--fault", action="append", default=[], metavar="SOURCE:KIND:OPTION=VALUE,...",
+                       help="inject a fault from the start, e.g. jira:rate_limit:every=3 (repeatable)")
     exports.add_argument("directory", help="output directory")
     return p
 
@@ -41,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from sandbox.server.runner import SandboxServer
 
-    server = SandboxServer(org, port=args.port, exports_dir=args.exports_dir)
+    try:
+        faults = [_fault(spec) for spec in args.fault]
+        server = SandboxServer(org, port=args.port, exports_dir=args.exports_dir, faults=faults)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     try:
         server.start()
     except RuntimeError as e:
@@ -57,6 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     print("# Ctrl-C to stop", file=sys.stderr, flush=True)
     server.serve_forever()
     return 0
+
+
+def _fault(spec: str) -> tuple[str, str, dict]:
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise ValueError(f"--fault {spec!r}: expected SOURCE:KIND:OPTION=VALUE[,OPTION=VALUE], e.g. jira:rate_limit:every=3")
+    options = {}
+    for item in filter(None, parts[2].split(",")):
+        key, _, value = item.partition("=")
+        try:
+            options[key] = float(value) if "." in value else int(value)
+        except ValueError:
+            raise ValueError(f"--fault {spec!r}: option {key} needs a number, got {value!r}") from None
+    return parts[0], parts[1], options
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int)
         change(t, clock, assignee, ("status", "To Do", "In Progress"))
         path = jira_path(rng, dept, day, tl) if t.fields["issuetype"] != "Epic" else (dept,)
         current, labels, team = assignee, t.fields["labels"], t.fields["team"]
-        for _, target in zip(path, path[1:]):
+        for _, target in zip(path, path[1:], strict=False):
             clock += timedelta(hours=_lognormal(rng, 30, 0.8))
             receiver = people.active_in(target, clock.date(), rng)
             if receiver is None:

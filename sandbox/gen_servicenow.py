@@ -58,18 +58,16 @@ def generate_servicenow(seed: int, people: People, tl: story.Timeline, headcount
             "resolved_at": None, "closed_at": None, "reassignment_count": 0, "reopen_count": 0,
         })
 
-        def change(when, author, *items):
+        def change(when, author, *items, t=t):
             nonlocal change_id
             change_id += 1
             t.add_change(when, author, items, change_id)
 
         clock = created + timedelta(minutes=rng.randrange(3, 90))
         change(clock, agent.idx, ("assigned_to", None, agent.idx), ("state", NEW, IN_PROGRESS))
-        reassignments = 0
-        for prev, group in zip(path, path[1:]):
+        for reassignments, (prev, group) in enumerate(zip(path, path[1:], strict=False), start=1):
             clock += timedelta(minutes=_lognormal(rng, 180, 0.8))
             receiver = people.active_in(SERVICENOW_GROUPS[group], clock.date(), rng) or agent
-            reassignments += 1
             change(clock, agent.idx, ("assignment_group", prev, group), ("assigned_to", agent.idx, receiver.idx),
                    ("reassignment_count", reassignments - 1, reassignments))
             agent = receiver

@@ -90,12 +90,12 @@ def generate_zendesk(seed: int, people: People, seats: SeatPlan, tl: story.Timel
         t.extra["ai_assisted"] = ai
         t.extra["path"] = path
 
-        def change(when, author, *items):
+        def change(when, author, *items, t=t):
             nonlocal change_id
             change_id += 7
             t.add_change(when, author, items, change_id)
 
-        def comment(when, author, body, public=True):
+        def comment(when, author, body, public=True, t=t):
             nonlocal change_id
             change_id += 7
             t.comments.append((when, author, body, public, change_id))
@@ -114,7 +114,7 @@ def generate_zendesk(seed: int, people: People, seats: SeatPlan, tl: story.Timel
 
         # handoffs along the path: internal note, group + assignee change, receiving agent replies
         agent = first_agent
-        for prev_group, group in zip(path, path[1:]):
+        for prev_group, group in zip(path, path[1:], strict=False):
             clock += timedelta(minutes=_lognormal(rng, 240, 0.8))
             receiver = people.active_in(ZENDESK_GROUPS[group][0], clock.date(), rng) or agent
             comment(clock, agent.idx, f"Handing over to {group}.", public=False)

@@ -14,18 +14,8 @@ from datetime import date, timedelta
 from sandbox import story
 from sandbox.ids import hex_id, int_id, stream, uuid_id
 
-FIRST_NAMES = (
-    "Aisha Anna Bram Chen Daan Eva Fatima Femke Finn Hugo Ines Isa Jan Jasper Julia Karim Lars Lea Levi Lina "
-    "Luca Lotte Maria Mila Mohammed Nina Noah Olivia Omar Priya Ravi Roos Ruben Sara Sem Sofia Thomas Tess "
-    "Vera Yara Zoe Anouk Bas Dewi Elif Emre Floor Gijs Hana Ivo Joris Kai Lieke Maud Niels Pim Quinten Rosa "
-    "Stijn Timo Yusuf"
-).split()
-LAST_NAMES = (
-    "Bakker Janssen Visser Smit Meijer DeBoer Mulder DeGroot Bos Vos Peters Hendriks VanDijk Dekker Brouwer "
-    "DeWit Dijkstra Smits DeGraaf VanDerMeer Kok Jacobs Haan Vermeulen VanDenBerg Schouten Willems Hoekstra "
-    "Koster Prins Huisman Peeters Kuipers Veenstra Kramer Postma Yilmaz Kaya Nguyen Patel Rossi Garcia Novak "
-    "Kowalski Schmidt Muller Dubois Silva Costa Ahmed Ali Khan Tan Wong Lee Park Kim Sato Ito"
-).split()
+FIRST_NAMES = ["Aisha", "Anna", "Bram", "Chen", "Daan", "Eva", "Fatima", "Femke", "Finn", "Hugo", "Ines", "Isa", "Jan", "Jasper", "Julia", "Karim", "Lars", "Lea", "Levi", "Lina", "Luca", "Lotte", "Maria", "Mila", "Mohammed", "Nina", "Noah", "Olivia", "Omar", "Priya", "Ravi", "Roos", "Ruben", "Sara", "Sem", "Sofia", "Thomas", "Tess", "Vera", "Yara", "Zoe", "Anouk", "Bas", "Dewi", "Elif", "Emre", "Floor", "Gijs", "Hana", "Ivo", "Joris", "Kai", "Lieke", "Maud", "Niels", "Pim", "Quinten", "Rosa", "Stijn", "Timo", "Yusuf"]
+LAST_NAMES = ["Bakker", "Janssen", "Visser", "Smit", "Meijer", "DeBoer", "Mulder", "DeGroot", "Bos", "Vos", "Peters", "Hendriks", "VanDijk", "Dekker", "Brouwer", "DeWit", "Dijkstra", "Smits", "DeGraaf", "VanDerMeer", "Kok", "Jacobs", "Haan", "Vermeulen", "VanDenBerg", "Schouten", "Willems", "Hoekstra", "Koster", "Prins", "Huisman", "Peeters", "Kuipers", "Veenstra", "Kramer", "Postma", "Yilmaz", "Kaya", "Nguyen", "Patel", "Rossi", "Garcia", "Novak", "Kowalski", "Schmidt", "Muller", "Dubois", "Silva", "Costa", "Ahmed", "Ali", "Khan", "Tan", "Wong", "Lee", "Park", "Kim", "Sato", "Ito"]
 LOCATIONS = ("Amsterdam", "Amsterdam", "Utrecht", "Rotterdam", "Eindhoven", "Remote", "Berlin")
 
 # department -> (role family, team name stems, job titles from junior to senior)
@@ -164,12 +154,10 @@ def generate_people(seed: int, employees: int, timeline: story.Timeline) -> Peop
         return timeline.start - timedelta(days=rng.randrange(30, 8 * 365))
 
     # CEO first, in Operations, reporting to nobody.
-    ops_shape = DEPARTMENT_SHAPE["Operations"]
     exec_team = Team(uuid_id(seed, "team", 0), "Executive", "Operations", "executive")
     teams.append(exec_team)
     ceo = new_employee(timeline.start - timedelta(days=9 * 365))
     ceo.history.append(Assignment(date(1970, 1, 1), "Operations", exec_team, "Management", "Chief Executive Officer", None))
-    _ = ops_shape
 
     team_members: dict[str, list[int]] = {}
     team_lead: dict[str, int] = {}

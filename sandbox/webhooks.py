@@ -21,10 +21,9 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -91,7 +90,7 @@ def emit(state: ServerState, vendor: str, event: str, url: str, *, clock: str = 
 
 def _stamp(clock: str, simulated: datetime) -> datetime:
     if clock == "wall":
-        return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     return simulated
 
 
@@ -210,5 +209,3 @@ def _typeform(state: ServerState, n: int, clock: str):
 def _s(value) -> str | None:
     return None if value is None else str(value)
 
-
-__all__ = ["Delivery", "EVENTS", "emit", "hmac_sha256", "time"]

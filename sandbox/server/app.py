@@ -7,12 +7,22 @@ Every vendor lives under its own path prefix (its "host"): `/jira`, `/zendesk`, 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from sandbox.server import bamboohr, github, jira, msgraph, openai_api, qualtrics, servicenow, typeform, zendesk
+from sandbox.server import (
+    bamboohr,
+    github,
+    jira,
+    msgraph,
+    openai_api,
+    qualtrics,
+    servicenow,
+    typeform,
+    zendesk,
+)
 from sandbox.server.faults import Rule
 from sandbox.server.http import json_response
 from sandbox.server.state import ServerState
@@ -77,7 +87,7 @@ class FaultMiddleware:
     async def _rate_limited(self, rule: Rule, scope, receive, send):
         headers = {"Retry-After": str(rule.retry_after)}
         if self.source == "jira":
-            reset = datetime.now(timezone.utc) + timedelta(seconds=rule.retry_after)
+            reset = datetime.now(UTC) + timedelta(seconds=rule.retry_after)
             headers.update({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "RateLimit-Reason": "jira-burst-based",
                             "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ")})
         elif self.source == "github":

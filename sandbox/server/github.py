@@ -179,7 +179,7 @@ class GitHubApi:
         if kind == "user-teams-1-day":
             seated = [(s, people[s.person]) for s in usage.seats if s.start <= day and (s.end is None or s.end > day)]
             per_team: dict[str, list] = {}
-            for s, e in seated:
+            for _, e in seated:
                 if e.employed_on(day):
                     per_team.setdefault(e.assignment_at(day).team.slug, []).append(e)
             for slug, members in sorted(per_team.items()):

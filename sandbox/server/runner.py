@@ -14,6 +14,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,14 @@ LOOPBACK = "127.0.0.1"
 
 class SandboxServer:
     def __init__(self, org: Organisation, port: int = 0, exports_dir: str | Path | None = None,
-                 log_level: str = "warning", download_ttl_seconds: float = 600.0):
+                 log_level: str = "warning", download_ttl_seconds: float = 600.0,
+                 faults: Iterable[tuple[str, str, dict[str, Any]]] = ()):
+        """`faults`: (source, kind, options) to switch on from the start, e.g.
+        `[("jira", "rate_limit", {"every": 3})]`; `server.faults.set(...)` changes them at runtime."""
         self.org = org
         self.faults = Faults(seed=org.seed)
+        for source, kind, options in faults:
+            self.faults.set(source, kind, **options)
         self.credentials = Credentials.for_seed(org.seed)
         self.state = ServerState(org=org, faults=self.faults, credentials=self.credentials,
                                  download_ttl_seconds=download_ttl_seconds)

@@ -15,7 +15,6 @@ from sandbox.ids import hex_id
 from sandbox.org import Organisation
 from sandbox.server.faults import Faults
 
-
 CACHE_ENTRIES = 48
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def iso_z(dt: datetime | None) -> str | None:
@@ -26,7 +26,7 @@ def epoch(dt: datetime) -> int:
 
 
 def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None)
 
 
 def day_start(d: date) -> datetime:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import requests
 
@@ -13,7 +17,7 @@ from sandbox import SandboxServer, generate_organisation
 def _fingerprint(seed: int, tmp_path) -> str:
     org = generate_organisation(seed=seed, employees=60, months=4, end_date=date(2026, 6, 30))
     h = hashlib.sha256()
-    with SandboxServer(org, port=0, exports_dir=tmp_path / f"s{seed}-{id(org)}") as server:
+    with SandboxServer(org, port=0, exports_dir=Path(tmp_path) / f"s{seed}-{id(org)}") as server:
         for name in sorted(server.exports):
             h.update(server.exports[name].read_bytes())
         env = server.env()
@@ -34,6 +38,17 @@ def _fingerprint(seed: int, tmp_path) -> str:
 
 def test_same_seed_same_bytes(tmp_path):
     assert _fingerprint(3, tmp_path) == _fingerprint(3, tmp_path)
+
+
+def test_same_bytes_in_another_process_with_another_hash_seed(tmp_path):
+    here = Path(__file__).resolve()
+    code = (f"import importlib.util, sys; spec = importlib.util.spec_from_file_location('fp', {str(here)!r}); "
+            f"m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+            f"print(m._fingerprint(3, {str(tmp_path)!r}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         cwd=here.parents[2], env={**os.environ, "PYTHONHASHSEED": "987",
+                                                   "PYTHONPATH": str(here.parents[2])})
+    assert out.stdout.strip() == _fingerprint(3, tmp_path)
 
 
 def test_other_seed_other_bytes(tmp_path):
