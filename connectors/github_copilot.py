@@ -20,8 +20,6 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import requests
-
 from connectors import records as rec
 from connectors._clock import server_date
 from connectors.base import Batch, Column, StreamSpec
@@ -150,8 +148,8 @@ class CopilotUsageExtractor:
         self.backfill_days = backfill_days
         self._today = today
 
-    def _report(self, kind: str, day: dt.date) -> tuple[requests.Response, list[Any], list[tuple[int, str]]] | None:
-        """Records of one 1-day report, None when the server has none for the day (204)."""
+    def _report(self, kind: str, day: dt.date) -> tuple[list[Any], list[tuple[int, str]]] | None:
+        """Records and unreadable lines of one 1-day report; None when the server has none for the day (204)."""
         path = f"/orgs/{self.org}/copilot/metrics/reports/{kind}"
         response, meta = self.client.request_json("GET", path, params={"day": day.isoformat()})
         if response.status_code == 204:
@@ -162,20 +160,19 @@ class CopilotUsageExtractor:
         records: list[Any] = []
         bad: list[tuple[int, str]] = []
         for link in links:
-            body = self._download(path, day, link)
-            found, problems = parse_ndjson(body)
+            found, problems = parse_ndjson(self._download(path, day, link))
             records += found
             bad += problems
-        return response, records, bad
+        return records, bad
 
     def _download(self, path: str, day: dt.date, link: str) -> str:
         try:
             return self.client.get(link).text
         except (SourceAuthError, SourceStatusError):
             # Signed links expire: ask for fresh ones once, then give up with the error.
-            response, meta = self.client.request_json("GET", path, params={"day": day.isoformat()})
+            meta = self.client.get_json(path, params={"day": day.isoformat()})
             fresh = (meta or {}).get("download_links") or []
-            # Same file position in the fresh list; the signature (query) is what changed.
+            # Same file in the fresh list: the path stays, the signature (query) changes.
             base = link.split("?", 1)[0]
             match = next((f for f in fresh if f.split("?", 1)[0] == base), None)
             if match is None:
@@ -209,18 +206,14 @@ class CopilotUsageExtractor:
         users = self._report("users-1-day", day)
         if users is None:
             return False
-        _, found, bad = users
-        for record in found:
-            self._add_user(batch, record, day)
-        for line, text in bad:
-            batch.rejects.append(self.scrub.reject(
-                USER_DAY.name, f"users-1-day {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
-        teams = self._report("user-teams-1-day", day)
-        for record in (teams[1] if teams else []):
-            self._add_team(batch, record, day)
-        for line, text in (teams[2] if teams else []):
-            batch.rejects.append(self.scrub.reject(
-                USER_DAY_TEAMS.name, f"user-teams-1-day {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
+        teams = self._report("user-teams-1-day", day) or ([], [])
+        for kind, spec, add, (found, bad) in (("users-1-day", USER_DAY, self._add_user, users),
+                                              ("user-teams-1-day", USER_DAY_TEAMS, self._add_team, teams)):
+            for record in found:
+                add(batch, record, day)
+            for line, text in bad:
+                batch.rejects.append(self.scrub.reject(
+                    spec.name, f"{kind} {day}: line {line} is not JSON", {"line": text}, f"{day}:{line}"))
         return True
 
     # ------------------------------------------------------------ records -> rows
