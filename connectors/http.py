@@ -33,6 +33,21 @@ from connectors.errors import ConfigError, SourceAuthError, SourceRequestError
 
 log = logging.getLogger("connectors.http")
 
+
+class _QueryRedactingFilter(logging.Filter):
+    """urllib3 logs request lines (path and query) at DEBUG: drop query strings, which may carry
+    signatures or tokens, should anyone turn that logger on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                a.split("?", 1)[0] + "?<redacted>" if isinstance(a, str) and "?" in a else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_QueryRedactingFilter())
+
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 # Query parameter names whose values are secrets (signed URLs, API keys in the query string).
 _SECRET_PARAM_MARKERS = ("sig", "token", "key", "secret", "password", "passwd", "auth", "credential", "code", "x-amz-")

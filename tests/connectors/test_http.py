@@ -202,3 +202,10 @@ def test_parse_retry_after():
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_urllib3_debug_lines_lose_their_query_strings(server, caplog):
+    server.route("GET", "/download", Reply(json={}))
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    SourceHttpClient("github", server.url).get_json(f"{server.url}/download?sig=SIGNATURE-XYZ")
+    assert "/download?<redacted>" in caplog.text and "SIGNATURE-XYZ" not in caplog.text
