@@ -193,3 +193,29 @@ def test_m365_copilot_snapshots_licences_and_concealed_names(sandbox, env, tmp_p
         assert report.rows == 0 and report.rejects == users2
         (reason,) = report.reject_reasons
         assert reason.startswith("concealed user names") and "displayConcealedNames=false" in reason
+
+
+def test_m365_copilot_faults_end_in_complete_data_or_quarantine(sandbox, env, tmp_path):
+    from connectors import m365_copilot
+
+    _, usage = extractors(m365_copilot, env)
+    faults = sandbox.faults
+    before = len(faults.injected)
+    # the token request takes the 429, the 502 and the cut body; the report page the record faults
+    faults.set("msgraph", "rate_limit", every=1, times=1, retry_after=0)
+    faults.set("msgraph", "server_error", every=1, times=1, status=502)
+    faults.set("msgraph", "drop_connection", every=1, times=1)
+    for kind in ("duplicate_record", "unknown_field", "malformed_record"):
+        faults.set("msgraph", kind, every=1, times=1)
+    with connect(tmp_path / "wh.duckdb") as conn:
+        report = land_extractor(conn, usage, "faulty")
+        rows = conn.execute("select count(*), count(distinct person_key) from raw_m365_copilot.usage_user_detail").fetchone()
+        extra = conn.execute("select count(*) from raw_m365_copilot.usage_user_detail where _extra is not null").fetchone()[0]
+    org = sandbox.org
+    refresh = org.now.date() - dt.timedelta(days=2)
+    users = sum(1 for s in org.usage.tools["m365_copilot"].seats if s.start <= refresh and (s.end is None or s.end > refresh))
+    assert {k for _, k, _ in faults.injected[before:]} == {
+        "rate_limit", "server_error", "drop_connection", "duplicate_record", "unknown_field", "malformed_record"}
+    assert rows == (users - 1, users - 1)  # the duplicate merged, the malformed row quarantined
+    assert list(report.reject_reasons) == ["usage report: userPrincipalName is missing"]
+    assert extra >= users - 2  # the new field is kept, not lost
