@@ -222,8 +222,9 @@ class JiraIssuesExtractor:
             comments_truncated: list[str] = []
             for raw in issues:
                 issue_users: dict[str, dict[str, Any]] = {}  # merged only if the issue is landed
+                issue_rejects: list[Reject] = []  # likewise its broken histories and comments
                 try:
-                    issue, changes, comments, n_histories, n_comments = self._parse_issue(raw, issue_users, batch.rejects)
+                    issue, changes, comments, n_histories, n_comments = self._parse_issue(raw, issue_users, issue_rejects)
                 except RecordError as exc:
                     rid = r.record_id(raw, "key", "id")
                     batch.rejects.append(self.scrub.reject("issues", str(exc), raw, rid))
@@ -235,6 +236,7 @@ class JiraIssuesExtractor:
                 landed[issue_id] = version
                 recent[issue_id] = version
                 users.update(issue_users)
+                batch.rejects.extend(issue_rejects)
                 batch.rows["issues"].append(issue)
                 batch.rows["issue_changes"].extend(changes)
                 batch.rows["comments"].extend(comments)
@@ -253,7 +255,7 @@ class JiraIssuesExtractor:
                 # The next query starts at the minute below cursor - overlap: remember that far back.
                 floor = _iso(cursor - self.overlap - dt.timedelta(minutes=1))
                 recent = {k: v for k, v in recent.items() if v >= floor}
-                batch.state = {"updated": _iso(cursor), "recent": recent}
+                batch.state = {"updated": _iso(cursor), "recent": dict(recent)}  # a copy: `recent` moves on
             yield batch
 
     # ---------------------------------------------------------------- parsing

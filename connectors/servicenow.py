@@ -223,7 +223,7 @@ class ServiceNowTableExtractor:
                 if cursor is not None:
                     floor = (cursor - self.overlap - dt.timedelta(seconds=1)).isoformat()
                     recent = {k: v for k, v in recent.items() if v >= floor}
-                    batch.state = {"since": cursor.isoformat(), "recent": recent}
+                    batch.state = {"since": cursor.isoformat(), "recent": dict(recent)}  # a copy: `recent` moves on
                 yield batch
                 if restart:
                     break

@@ -445,7 +445,7 @@ class ZendeskSatisfactionExtractor:
                 since = max(since, int(row["created_at"].replace(tzinfo=dt.UTC).timestamp()))
             floor = dt.datetime.fromtimestamp(since - self.overlap - 1, dt.UTC).replace(tzinfo=None).isoformat()
             recent = {k: v for k, v in recent.items() if v >= floor}
-            batch.state = {"since": since, "recent": recent}
+            batch.state = {"since": since, "recent": dict(recent)}  # a copy: `recent` moves on
             yield batch
 
     def _rating(self, raw: Any) -> dict[str, Any]:

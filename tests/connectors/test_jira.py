@@ -267,3 +267,15 @@ def test_config_errors_name_the_variable(pseudo):
         jira.SOURCE.settings({"JIRA_BASE_URL": "https://acme.atlassian.net", "JIRA_EMAIL": "a@b.c"})
     with pytest.raises(ConfigError, match="JIRA_BASE_URL"):
         jira.build({"JIRA_BASE_URL": "acme.atlassian.net", "JIRA_EMAIL": "a", "JIRA_API_TOKEN": "b"}, pseudo)
+
+
+def test_each_batch_state_covers_exactly_the_rows_so_far(pseudo):
+    fake = FakeJira(n=25)
+    with LocalServer() as server:
+        fake.mount(server)
+        batches = list(extractor(server, pseudo, page_size=10).batches(None))  # collected, not landed one by one
+    seen: list[dict] = []
+    for batch in batches:
+        seen.extend(batch.rows["issues"])
+        assert batch.state["updated"] == max(i["updated_at"] for i in seen).isoformat(timespec="microseconds")
+        assert set(batch.state["recent"]) <= {i["issue_id"] for i in seen}
