@@ -43,6 +43,7 @@ def routes(state: ServerState) -> list[Route]:
     api = JiraApi(state)
     return [
         Route("/rest/api/3/search/jql", api.search, methods=["GET", "POST"]),
+        Route("/rest/api/3/search/approximate-count", api.approximate_count, methods=["POST"]),
         Route("/rest/api/3/search", api.gone, methods=["GET", "POST"]),
         Route("/rest/api/2/search", api.gone, methods=["GET", "POST"]),
         Route("/rest/api/3/issue/{key}/changelog", api.changelog),
@@ -312,6 +313,19 @@ class JiraApi:
         else:
             body["isLast"] = True  # and no nextPageToken key at all (JRACLOUD-92184)
         return json_response(body)
+
+    async def approximate_count(self, request: Request):
+        if (denied := self._auth(request)) is not None:
+            return denied
+        try:
+            body = json.loads(await request.body() or b"{}")
+            query = jql.parse(body.get("jql") or "")
+        except (json.JSONDecodeError, jql.JqlError) as e:
+            return _error(400, str(e))
+        if not query.bounded:
+            return _error(400, "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.")
+        rows = await run_in_threadpool(self._filter, query, self.s.now)
+        return json_response({"count": len(rows)})
 
     def _filter(self, query: jql.Query, now: datetime):
         ops = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}

@@ -92,6 +92,7 @@ def routes(state: ServerState) -> list[Route]:
     api = GraphApi(state)
     return [
         Route("/v1.0/users", api.users),
+        Route("/v1.0/users/delta", api.users_delta),
         Route("/v1.0/subscribedSkus", api.subscribed_skus),
         Route("/v1.0/copilot/reports/{call}", api.report_csv),
         Route("/beta/copilot/reports/{call}", api.report_json),
@@ -194,6 +195,62 @@ class GraphApi:
             params["$skiptoken"] = paging.encode(str(skip + top))
             body["@odata.nextLink"] = self.s.url("/graph/v1.0/users?" + urlencode(params))
         body["value"] = value
+        return json_response(body)
+
+    # --- delta query: the directory's incremental feed ---------------------------------------
+    def _changed_between(self, since, until) -> tuple[set[str], set[str]]:
+        """Graph ids of users whose record changed in (since, until], and of users deleted then."""
+        changed, removed = set(), set()
+        seat_days: dict[int, list] = {}
+        for seat in self.org.seats.for_tool("m365_copilot"):
+            seat_days.setdefault(seat.person, []).extend(d for d in (seat.start, seat.end) if d is not None)
+        for e in self.org.people.employees:
+            days = [e.start_date, *(a.valid_from for a in e.history[1:]), *seat_days.get(e.idx, [])]
+            if e.end_date is not None:
+                days.append(e.end_date + timedelta(days=1))  # disabled the day after leaving
+                gone = e.end_date + timedelta(days=31)
+                if since < gone <= until:
+                    removed.add(e.graph_id)
+            if any(since < d <= until for d in days):
+                changed.add(e.graph_id)
+        return changed - removed, removed
+
+    async def users_delta(self, request: Request):
+        if (denied := self._auth(request)) is not None:
+            return denied
+        return await run_in_threadpool(self._users_delta, request)
+
+    def _users_delta(self, request: Request):
+        q = request.query_params
+        select = [p for p in q.get("$select", "").split(",") if p] or list(DEFAULT_USER_PROPS)
+        try:
+            if q.get("$skiptoken"):
+                offset, since, started = paging.decode(q["$skiptoken"]).split("|")
+                offset = int(offset)
+            else:
+                offset, started = 0, self.s.now.isoformat()
+                since = paging.decode(q["$deltatoken"]) if q.get("$deltatoken") else ""
+            since_day = datetime.fromisoformat(since).date() if since else None
+        except (BadParam, ValueError) as e:
+            return _graph_error(400, "Request_BadRequest", f"Invalid delta or skip token: {e}")
+        users = self._user_objects()
+        if since_day is None:
+            rows = [{k: u.get(k) for k in select} for u in users]
+        else:
+            changed, removed = self._changed_between(since_day, self.s.now.date())
+            rows = [{k: u.get(k) for k in select} for u in users if u["id"] in changed]
+            rows += [{"id": gid, "@removed": {"reason": "changed"}} for gid in sorted(removed)]
+        page_size = 200
+        page = rows[offset: offset + page_size]
+        body: dict = {"@odata.context": self.s.url("/graph/v1.0/$metadata#users")}
+        keep = {k: v for k, v in q.items() if k not in ("$skiptoken", "$deltatoken")}
+        if offset + page_size < len(rows):
+            keep["$skiptoken"] = paging.encode(f"{offset + page_size}|{since}|{started}")
+            body["@odata.nextLink"] = self.s.url("/graph/v1.0/users/delta?" + urlencode(keep))
+        else:
+            keep["$deltatoken"] = paging.encode(started)
+            body["@odata.deltaLink"] = self.s.url("/graph/v1.0/users/delta?" + urlencode(keep))
+        body["value"] = page
         return json_response(body)
 
     async def subscribed_skus(self, request: Request):

@@ -126,3 +126,13 @@ def test_users_carry_email_except_hidden_profiles(http, env, org):
     with_email = [u for u in users if "emailAddress" in u]
     assert with_email and len(with_email) < len(users)
     assert all(u["accountType"] == "atlassian" and u["accountId"] for u in users)
+
+
+def test_approximate_count_matches_the_search(http, env):
+    jql = 'project = ENG AND updated >= "2020-01-01 00:00"'
+    auth = (env["JIRA_EMAIL"], env["JIRA_API_TOKEN"])
+    count = http.post(env["JIRA_BASE_URL"] + "/rest/api/3/search/approximate-count", json={"jql": jql}, auth=auth,
+                      timeout=10).json()["count"]
+    page = http.post(env["JIRA_BASE_URL"] + "/rest/api/3/search/jql", json={"jql": jql, "maxResults": 5000},
+                     auth=auth, timeout=10).json()
+    assert page["isLast"] and count == len(page["issues"]) > 0

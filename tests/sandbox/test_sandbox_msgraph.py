@@ -68,3 +68,28 @@ def test_copilot_usage_report_json_and_csv(http, env, headers, server):
     server.conceal_graph_names(True)
     hidden = http.get(f"{base}/beta/copilot/reports/{call}", headers=headers, timeout=10).json()["value"]
     assert all("@" not in r["userPrincipalName"] and len(r["userPrincipalName"]) == 32 for r in hidden)
+
+
+def _delta_round(http, headers, url):
+    users = []
+    while True:
+        body = http.get(url, headers=headers, timeout=10).json()
+        users += body["value"]
+        if "@odata.deltaLink" in body:
+            return users, body["@odata.deltaLink"]
+        url = body["@odata.nextLink"]
+
+
+def test_users_delta_returns_only_changes_after_the_token(http, env, headers, server, org):
+    url = env["MSGRAPH_BASE_URL"] + "/v1.0/users/delta?$select=id,userPrincipalName,department,accountEnabled"
+    everyone, delta_link = _delta_round(http, headers, url)
+    assert len(everyone) == len({u["id"] for u in everyone}) > 100
+    nothing, delta_link = _delta_round(http, headers, delta_link)
+    assert nothing == []
+    mover = next(e for e in org.people.employees if len(e.history) > 1 and e.history[-1].valid_from > server.now.date())
+    server.set_now(mover.history[-1].valid_from)
+    changed, _ = _delta_round(http, headers, delta_link)
+    moved = next(u for u in changed if u["id"] == mover.graph_id)
+    assert moved["department"] == mover.history[-1].department
+    assert len(changed) < len(everyone)
+
