@@ -295,3 +295,18 @@ def test_killed_run_resumes_without_loss_or_duplicates(server, baseline, tmp_pat
     assert snapshot(conn, name) != baseline[name], "the kill came before the end"
     load(name, env, conn, run_id="resumed")
     assert snapshot(conn, name) == baseline[name]
+
+
+def test_bamboohr_unshared_directory_and_unknown_company_are_explained(server):
+    from connectors.errors import ConfigError
+
+    server.share_bamboohr_directory(False)
+    try:
+        with pytest.raises(SourceAuthError, match="does not share its employee directory"):
+            load("bamboohr", server.env())
+    finally:
+        server.share_bamboohr_directory(True)
+    env = {**server.env(), "BAMBOOHR_COMPANY": "nosuchco"}
+    env["BAMBOOHR_BASE_URL"] = env["BAMBOOHR_BASE_URL"].rsplit("/", 1)[0] + "/{company}"
+    with pytest.raises(ConfigError, match="Company not found.*BAMBOOHR_COMPANY"):
+        load("bamboohr", env)
