@@ -289,16 +289,6 @@ class SurveyResponse:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def utc_naive(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 timestamp (Z or offset) as naive UTC; ValueError when unreadable."""
-    if not value:
-        return None
-    parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
-
-
 class SurveyRows:
     """Adds survey responses to a batch of one survey connector, by the shared rules above."""
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from connectors import records as rec
 from connectors._csv_drop import changed_files, header_reject
 from connectors._survey import (
     FREE_TEXT,
@@ -20,11 +21,10 @@ from connectors._survey import (
     as_number,
     survey_rows,
     survey_specs,
-    utc_naive,
 )
 from connectors.base import Batch, Reject
 from connectors.csv_files import read_rows
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, RecordError
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
 
@@ -75,9 +75,9 @@ class SurveyCsvExtractor:
                 problem = f"{where}: rows of response {response_id} disagree on {', '.join(clash)}"
             else:
                 try:
-                    submitted = utc_naive(first["submitted_at"])
-                except ValueError:
-                    problem = f"{where}: submitted_at {first['submitted_at']!r} is not an ISO 8601 timestamp"
+                    submitted = rec.timestamp(first["submitted_at"], "submitted_at")
+                except RecordError as exc:
+                    problem = f"{where}: {exc}"
             if problem:
                 payload = {"file": file.name, "lines": [n for n, _ in lines], "survey_id": survey_id,
                            "response_id": response_id, "department": first["department"]}
