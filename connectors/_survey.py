@@ -14,7 +14,6 @@ same three raw tables for every tool, applying one set of rules:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ import yaml
 
 from connectors.base import Batch, Column, Reject, StreamSpec
 from connectors.errors import ConfigError
-from connectors.privacy import Pseudonymiser
+from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import Variable
 
 DEFAULT_MAP_PATH = Path(__file__).resolve().parent.parent / "config" / "survey_questions.yml"
@@ -32,7 +31,6 @@ FREE_TEXT_VARIABLE = "ARCHIPELAGO_LAND_FREE_TEXT"
 # METRICS.md constructs; `comment` is free text and has no scale.
 CONSTRUCTS = ("tool_nps", "enps", "usefulness", "resistance", "psychological_safety", "collaboration", "comment")
 TOOLS = ("typeform", "qualtrics", "csv")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # ---------------------------------------------------------------- the question map
@@ -309,7 +307,7 @@ class SurveyRows:
             batch.rejects.append(self.reject("responses", "response has no id", {**ident, "submitted_at": str(r.submitted_at)}, rid))
             return
         department = self.qmap.department(r.department) if r.department else None
-        email = r.email if r.email and _EMAIL.match(r.email.strip()) else None
+        email = r.email.strip() if is_email(r.email) else None
         if r.department and department is None:
             reason = (f"unknown department {r.department!r} (known: {', '.join(self.qmap.departments)}; "
                       f"add a spelling under departments in {self.qmap.path.name})")

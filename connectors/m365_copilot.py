@@ -37,7 +37,7 @@ from connectors.msgraph_auth import (
     graph_client,
 )
 from connectors.pagination import NextLinkPaginator, paginate
-from connectors.privacy import Pseudonymiser
+from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ IDENTITY_NAMESPACE = "msgraph"  # Graph object ids, shared with the directory co
 TOOL = "m365_copilot"
 REPORT_PATH = "/beta/copilot/reports/getMicrosoft365CopilotUsageUserDetail(period='D7')"
 USERS_PATH = "/v1.0/users"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHED = re.compile(r"^[0-9A-Fa-f]{32,64}$")
 CONCEALED_REASON = (
     "concealed user names: the tenant reports users by hashed names that match no "
@@ -92,7 +91,7 @@ LICENCES = StreamSpec(
 
 def is_concealed(upn: str) -> bool:
     """A UPN the tenant hashed: no e-mail shape, a long hex string (e.g. an upper-case MD5)."""
-    return not _EMAIL.match(upn) and bool(_HASHED.match(upn))
+    return not is_email(upn) and bool(_HASHED.match(upn))
 
 
 class CopilotUsageReportExtractor:
@@ -139,7 +138,7 @@ class CopilotUsageReportExtractor:
                 batch.rejects.append(Reject(USAGE.name, CONCEALED_REASON,
                                             {"reportRefreshDate": record.get("reportRefreshDate")}))
                 return None
-            if not _EMAIL.match(upn):
+            if not is_email(upn):
                 raise RecordError("userPrincipalName is not an e-mail address")
             periods = record.get("copilotActivityUserDetailsByPeriod") or []
             period = rec.integer(periods[0].get("reportPeriod"), "reportPeriod") if periods and isinstance(periods[0], Mapping) else None
@@ -212,7 +211,7 @@ class CopilotLicencesExtractor:
                 dates = [rec.timestamp(p.get("assignedDateTime"), "assignedPlans.assignedDateTime") for p in plans
                          if str(p.get("servicePlanId")) in skus[sku][1] and p.get("capabilityStatus", "Enabled") == "Enabled"]
                 rows.append({"snapshot_date": snapshot, "user_key": self.p.identity_key(IDENTITY_NAMESPACE, uid),
-                             "sku_id": sku, "person_key": self.p.person_key(email) if email and _EMAIL.match(email) else None,
+                             "sku_id": sku, "person_key": self.p.person_key(email) if is_email(email) else None,
                              "tool": TOOL, "sku_part_number": skus[sku][0],
                              "licensed_since": min((d for d in dates if d), default=None),
                              "account_enabled": rec.boolean(user.get("accountEnabled"), "accountEnabled")})

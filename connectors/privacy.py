@@ -17,6 +17,7 @@ from connectors.errors import ConfigError
 
 KEY_VARIABLE = "ARCHIPELAGO_PSEUDONYM_KEY"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_WHOLE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a whole value shaped like an e-mail
 _MIN_KEY_LENGTH = 16
 # Keys whose values are people's names: redacted in quarantined payloads.
 _NAME_KEYS = frozenset(
@@ -30,6 +31,11 @@ _NAME_KEYS = frozenset(
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def is_email(value: str | None) -> bool:
+    """Whether `value` (stripped) has the shape of an e-mail address, so it can become a person_key."""
+    return bool(value) and bool(_WHOLE_EMAIL.match(str(value).strip()))
 
 
 class Pseudonymiser:

@@ -7,7 +7,6 @@ outside 0-100) is quarantined with its file and line; the other rows land.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,12 @@ from connectors._csv_drop import changed_files, header_reject
 from connectors.base import Batch, Column, Reject, StreamSpec
 from connectors.csv_files import parse_date, parse_float, read_rows, require
 from connectors.errors import ConfigError, RecordError
-from connectors.privacy import Pseudonymiser
+from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
 
 SOURCE_NAME = "training_csv"
 PATH_VARIABLE = "TRAINING_CSV_PATH"
 COLUMNS = ("email", "module_id", "module_name", "started_on", "completed_on", "pre_score", "post_score")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 ENROLMENTS = StreamSpec(
     source=SOURCE_NAME,
@@ -54,7 +52,7 @@ class TrainingCsvExtractor:
 
     def _row(self, file: Path, line: int, raw: dict[str, str]) -> dict[str, Any]:
         email = require(raw["email"], "email")
-        if not _EMAIL.match(email):
+        if not is_email(email):
             raise RecordError("email is not an e-mail address")
         started = parse_date(raw["started_on"], "started_on")
         completed = parse_date(raw["completed_on"], "completed_on")
