@@ -22,7 +22,7 @@ from connectors.base import Batch, Column, StreamSpec
 from connectors.errors import ConfigError, RecordError, SourceRequestError
 from connectors.http import SourceHttpClient
 from connectors.pagination import openai_cursor, paginate
-from connectors.privacy import Pseudonymiser
+from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
 
 SOURCE_NAME = "openai"
@@ -181,7 +181,7 @@ class MembersExtractor:
             uid = rec.text(user.get("id"), "id", required=True)
             email = rec.text(user.get("email"), "email")
             row = {"snapshot_date": snapshot, "identity_key": self.p.identity_key(IDENTITY_SOURCE, uid),
-                   "person_key": self.p.person_key(email) if email and "@" in email else None,
+                   "person_key": self.p.person_key(email) if is_email(email) else None,
                    "tool": TOOL, "role": rec.text(user.get("role"), "role"),
                    "added_at": rec.timestamp(user.get("added_at"), "added_at"),
                    "is_service_account": rec.boolean(user.get("is_service_account"), "is_service_account")}
