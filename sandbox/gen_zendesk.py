@@ -87,8 +87,7 @@ def generate_zendesk(seed: int, people: People, seats: SeatPlan, tl: story.Timel
             "tags": ("ai_draft",) if ai else (), "satisfaction": None,
             "channel": rng.choice(("email", "web", "web", "chat")),
         })
-        t.extra["ai_assisted"] = ai
-        t.extra["path"] = path
+        t.extra = {"ai_assisted": ai, "path": path}
 
         def change(when, author, *items, t=t):
             nonlocal change_id
