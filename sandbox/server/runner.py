@@ -194,6 +194,10 @@ class SandboxServer:
     def share_bamboohr_directory(self, shared: bool = True) -> None:
         self.state.bamboohr_directory_shared = shared
 
+    def deny_servicenow_table(self, table: str, denied: bool = True) -> None:
+        """Make a table ACL-protected for the integration user (403), as sys_audit often is."""
+        (self.state.servicenow_denied_tables.add if denied else self.state.servicenow_denied_tables.discard)(table)
+
     # --- webhooks -----------------------------------------------------------------------------
     def emit_webhook(self, vendor: str, event: str, url: str, **options: Any):
         """POST one signed change event, as `vendor` would, to `url`; returns the `Delivery`."""

@@ -58,6 +58,9 @@ class ServiceNowApi:
         table = request.path_params["table"]
         if table not in TABLES:
             return _failure(400, "Invalid table " + table, None)
+        if table in self.s.servicenow_denied_tables:
+            return _failure(403, "User Not Authorized", f"Insufficient rights to query records in {table}; "
+                            "grant the integration user a role that can read it (sys_audit needs admin or audit_read)")
         return await run_in_threadpool(self._table, request, table)
 
     def _table(self, request: Request, table: str):

@@ -78,6 +78,7 @@ class ServerState:
     download_ttl_seconds: float = 600.0
     msgraph_concealed: bool = False  # the tenant's "display concealed user names" setting
     bamboohr_directory_shared: bool = True  # off -> the directory endpoint answers 403
+    servicenow_denied_tables: set[str] = field(default_factory=set)  # ACL-protected for our user -> 403
     graph_tokens: dict[str, float] = field(default_factory=dict)  # token -> wall-clock expiry
     qualtrics_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_count: int = 0  # numbers the deliveries so their ids are unique and reproducible

@@ -62,3 +62,14 @@ def test_display_values_users_and_auth(http, env):
     assert r.status_code == 401 and r.json()["status"] == "failure"
     bad = http.get(url, params={"sysparm_query": "nosuchfield=1"}, auth=_auth(env), timeout=10)
     assert bad.status_code == 400
+
+
+def test_acl_protected_table_answers_403(http, env, server):
+    url = env["SERVICENOW_BASE_URL"] + "/api/now/table/sys_audit"
+    server.deny_servicenow_table("sys_audit")
+    try:
+        r = http.get(url, auth=_auth(env), timeout=10)
+        assert r.status_code == 403 and r.json()["error"]["message"] == "User Not Authorized"
+    finally:
+        server.deny_servicenow_table("sys_audit", denied=False)
+    assert http.get(url, params={"sysparm_limit": 1}, auth=_auth(env), timeout=10).status_code == 200
