@@ -16,13 +16,16 @@ from pipelines.jobs import nightly_refresh, nightly_schedule  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
 
 PUBLISHED = published_tables()
+ASSETS = [*build_ingestion_assets(), build_dbt_assets(), build_publish_asset(PUBLISHED)]
+CHECKS = build_suite_checks(PUBLISHED)
+RESOURCES = {**default_resources(), "dbt": dbt_resource()}
 
 defs = dg.Definitions(
-    assets=[*build_ingestion_assets(), build_dbt_assets(), build_publish_asset(PUBLISHED)],
-    asset_checks=build_suite_checks(PUBLISHED),
+    assets=ASSETS,
+    asset_checks=CHECKS,
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
-    resources={**default_resources(), "dbt": dbt_resource()},
+    resources=RESOURCES,
     # Steps share one process: the multiprocess executor costs ~2 s a step, and DuckDB wants one writer.
     executor=dg.in_process_executor,
 )
