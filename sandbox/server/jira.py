@@ -105,6 +105,12 @@ class JiraApi:
     def _user(self, idx: int | None):
         if idx is None:
             return None
+        users = self.s.cached(("jira-users",), dict)  # filled on demand, rebuilt when the clock moves
+        if idx not in users:
+            users[idx] = self._build_user(idx)
+        return users[idx]
+
+    def _build_user(self, idx: int):
         e = self.org.people.employees[idx]
         u = {"self": self.s.url(f"/jira/rest/api/3/user?accountId={e.jira_account_id}"),
              "accountId": e.jira_account_id, "accountType": "atlassian"}
