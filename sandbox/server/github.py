@@ -1,6 +1,6 @@
 """GitHub Copilot: seats (Link paging) and the usage-metrics reports (signed NDJSON download links).
 
-The legacy `/orgs/{org}/copilot/metrics` API was shut down on 2026-04-02 and answers 410 here.
+The legacy `/orgs/{org}/copilot/metrics` API was shut down on 2026-04-02 and answers 404 here.
 Report links are signed with the server's key and expire after `download_ttl_seconds` of wall
 time; the download itself needs no GitHub token, like the real pre-signed blob URLs.
 """
@@ -134,9 +134,9 @@ class GitHubApi:
         return json_response({"total_seats": len(rows), "seats": chunk}, 200, headers)
 
     async def retired(self, request: Request):
-        return _gh_error(410, "This endpoint has been closed down. Use the Copilot usage metrics reports "
-                              "(/orgs/{org}/copilot/metrics/reports/...) instead.",
-                         "https://github.blog/changelog/2026-01-29-closing-down-notice-of-legacy-copilot-metrics-apis")
+        # GitHub answered plain 404s for the earlier sunset /copilot/usage endpoint (see e.g.
+        # austenstone/github-value#180); the sandbox does the same for the /copilot/metrics shutdown.
+        return _gh_error(404, "Not Found", "https://docs.github.com/rest")
 
     # --- usage-metrics reports ----------------------------------------------------------------
     async def report(self, request: Request):

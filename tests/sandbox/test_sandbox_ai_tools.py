@@ -50,7 +50,7 @@ def test_copilot_usage_report_download_links(http, env, server):
     future = (server.now + timedelta(days=2)).date().isoformat()
     assert http.get(f"{base}/users-1-day", params={"day": future}, headers=_gh(env), timeout=10).status_code == 204
     assert http.get(f"{env['GITHUB_BASE_URL']}/orgs/{env['GITHUB_ORG']}/copilot/metrics", headers=_gh(env),
-                    timeout=10).status_code == 410
+                    timeout=10).status_code == 404  # retired on 2026-04-02
 
 
 def test_signed_links_expire(env, server, http):
