@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sandbox import story
 from sandbox.ids import stream
@@ -20,7 +20,9 @@ from sandbox.tickets import Ticket
 PROJECTS: dict[str, str] = {  # key -> department
     "SALES": "Sales", "MKT": "Marketing", "SUP": "Customer Support", "PROD": "Product", "ENG": "Engineering",
     "ITOPS": "IT", "PEOPLE": "HR", "FIN": "Finance", "OPS": "Operations",
+    "AIUC": "Operations",  # AI use-case proposals, triaged by the AI office in Operations
 }
+IDEA_PROJECT = "AIUC"
 PROJECT_WEIGHT = {"ENG": 0.35, "PROD": 0.1, "SUP": 0.14, "SALES": 0.12, "MKT": 0.08, "ITOPS": 0.08,
                   "PEOPLE": 0.04, "FIN": 0.05, "OPS": 0.04}
 STATUSES = {"To Do": ("10000", "new"), "In Progress": ("3", "indeterminate"), "In Review": ("10001", "indeterminate"),
@@ -48,13 +50,14 @@ def _lognormal(rng, median: float, sigma: float) -> float:
     return math.exp(rng.gauss(math.log(median), sigma))
 
 
-def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int) -> JiraData:
+def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
+                  trained: dict[int, date] | None = None) -> JiraData:
     rng = stream(seed, "jira")
     days = (tl.horizon - tl.start).days + 1
     n_issues = round(story.JIRA_ISSUES_PER_EMPLOYEE_DAY * headcount * days)
-    keys = list(PROJECTS)
+    keys = list(PROJECT_WEIGHT)
     weights = [PROJECT_WEIGHT[k] for k in keys]
-    counters = dict.fromkeys(keys, 0)
+    counters = dict.fromkeys(PROJECTS, 0)
     state = {"change": 100000, "comment": 10000}
     tickets: list[Ticket] = []
 
@@ -170,6 +173,51 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int)
             made += 1
         else:
             made += 1  # department empty on that day: skip the slot rather than loop forever
+    _ideas(rng, people, tl, headcount, trained or {}, tickets, next_key, change)
     tickets.sort(key=lambda t: t.id)
     hidden = {e.idx for e in people.employees if rng.random() < 0.03}
     return JiraData(tickets=tickets, hidden_email=hidden)
+
+
+def _ideas(rng, people: People, tl: story.Timeline, headcount: int, trained: dict[int, date],
+           tickets: list[Ticket], next_key, change) -> None:
+    """AI use-case proposals: anyone may propose; trained people propose IDEA_TRAINED_FACTOR times more."""
+    days = (tl.horizon - tl.start).days + 1
+    n = round(story.AI_IDEAS_PER_EMPLOYEE_YEAR * headcount * days / 365)
+    made = 0
+    while made < n:
+        day = random_workday(rng, tl.start, days)
+        reporter = people.active_in(rng.choice(people.departments), day, rng)
+        if reporter is None:
+            continue
+        is_trained = reporter.idx in trained and trained[reporter.idx] <= day
+        if not is_trained and rng.random() >= 1 / story.IDEA_TRAINED_FACTOR:
+            continue  # rejection sampling: untrained people propose a third as often
+        triager = people.active_in("Operations", day, rng) or reporter
+        created = datetime(day.year, day.month, day.day) + timedelta(seconds=rng.randrange(8 * 3600, 17 * 3600))
+        t = Ticket(10000 + len(tickets) + 1, next_key(IDEA_PROJECT), created, {
+            "summary": rng.choice(IDEAS), "issuetype": "Idea", "status": "To Do", "assignee": None,
+            "reporter": reporter.idx, "team": triager.assignment_at(day).team.id, "labels": ("ai-use-case",),
+            "priority": "Medium", "parent": None, "resolution": None, "resolutiondate": None, "project": IDEA_PROJECT,
+        })
+        tickets.append(t)
+        made += 1
+        clock = created + timedelta(hours=rng.randrange(1, 30))
+        change(t, clock, triager.idx, ("assignee", None, triager.idx))
+        clock += timedelta(days=rng.randrange(2, 12))
+        change(t, clock, triager.idx, ("status", "To Do", "In Progress"))
+        u = rng.random()
+        if u < story.IDEA_IMPLEMENTED_SHARE:
+            clock += timedelta(days=rng.randrange(15, 60))
+            change(t, clock, triager.idx, ("status", "In Progress", "Done"), ("resolution", None, "Done"),
+                   ("resolutiondate", None, clock))
+        elif u < story.IDEA_IMPLEMENTED_SHARE + story.IDEA_REJECTED_SHARE:
+            clock += timedelta(days=rng.randrange(5, 30))
+            change(t, clock, triager.idx, ("status", "In Progress", "Done"), ("resolution", None, "Won't Do"),
+                   ("resolutiondate", None, clock))
+        t.finish()
+
+
+IDEAS = ("Summarise support tickets before handover", "Draft sales proposals from CRM notes",
+         "Auto-tag incoming invoices", "Generate release notes from merged PRs", "Screen CVs for must-have skills",
+         "Answer HR policy questions in Teams", "Translate help-centre articles", "Forecast ticket volume")

@@ -18,8 +18,13 @@ from sandbox.routing import SERVICENOW_GROUPS, random_workday, servicenow_path
 from sandbox.tickets import Ticket
 
 CATEGORIES = ("software", "hardware", "network", "inquiry", "database")
-DESCRIPTIONS = ("VPN keeps disconnecting", "Laptop will not boot", "Cannot access shared drive", "Email sync broken",
-                "Request access to finance system", "Printer offline", "MFA reset", "Payroll portal error")
+DESCRIPTIONS = (("VPN keeps disconnecting", "network"), ("Laptop will not boot", "hardware"),
+                ("Cannot access shared drive", "access"), ("Email sync broken", "email"),
+                ("Request access to finance system", "access"), ("Printer offline", "hardware"),
+                ("MFA reset", "access"), ("Payroll portal error", "application"))
+AI_DESCRIPTIONS = ("Copilot does not show up in Word", "Copilot licence not active after assignment",
+                   "GitHub Copilot suggestions stopped in VS Code", "ChatGPT login fails with SSO",
+                   "How do I use Copilot in Teams meetings?", "Copilot answers with outdated policy")
 # ServiceNow incident states
 NEW, IN_PROGRESS, ON_HOLD, RESOLVED, CLOSED = "1", "2", "3", "6", "7"
 
@@ -51,9 +56,15 @@ def generate_servicenow(seed: int, people: People, tl: story.Timeline, headcount
         agent = people.active_in(SERVICENOW_GROUPS[path[0]], day, rng)
         if caller is None or agent is None:
             continue
+        ramp = tl.pilot_start <= day < tl.pilot_start + timedelta(days=story.PILOT_RAMP_DAYS)
+        if rng.random() < (story.AI_TOOL_INCIDENT_SHARE_PILOT_RAMP if ramp else story.AI_TOOL_INCIDENT_SHARE):
+            description, subcategory, category = rng.choice(AI_DESCRIPTIONS), "ai_assistant", "software"
+        else:
+            (description, subcategory), category = rng.choice(DESCRIPTIONS), rng.choice(CATEGORIES)
         t = Ticket(k, f"INC{10001 + k:07d}", created, {
             "sys_id": hex_id(seed, "sn-incident", k), "state": NEW, "assignment_group": path[0], "assigned_to": None,
-            "caller_id": caller.idx, "short_description": rng.choice(DESCRIPTIONS), "category": rng.choice(CATEGORIES),
+            "caller_id": caller.idx, "short_description": description, "category": category,
+            "subcategory": subcategory,
             "priority": rng.choices(("1", "2", "3", "4"), (0.05, 0.2, 0.5, 0.25))[0],
             "resolved_at": None, "closed_at": None, "reassignment_count": 0, "reopen_count": 0,
         })

@@ -93,6 +93,16 @@ SURVEY_RESPONSE_RATE = 0.55
 ENPS_PROMOTER_SHARE = 0.35
 TOOL_NPS_BASE = 6.8  # mean 0-10 "would you recommend this AI tool"; +1.2 for trained departments
 
+# --- Innovation: AI use-case proposals (Jira project AIUC, issue type Idea) ---------------------
+AI_IDEAS_PER_EMPLOYEE_YEAR = 0.15
+IDEA_TRAINED_FACTOR = 3.0  # people who completed an AI module propose three times as many ideas
+IDEA_IMPLEMENTED_SHARE = 0.40  # resolved Done
+IDEA_REJECTED_SHARE = 0.25  # resolved Won't Do; the rest stay open
+
+# --- Supported use: IT incidents about AI tools (ServiceNow subcategory ai_assistant) ------------
+AI_TOOL_INCIDENT_SHARE = 0.06  # of all incidents
+AI_TOOL_INCIDENT_SHARE_PILOT_RAMP = 0.15  # during the pilot's ramp-up: onboarding questions
+
 # --- Activity volumes (per employee per calendar day) ------------------------------------------
 ZENDESK_TICKETS_PER_EMPLOYEE_DAY = 0.03
 JIRA_ISSUES_PER_EMPLOYEE_DAY = 0.02

@@ -26,7 +26,9 @@ from sandbox.tickets import Ticket
 EMBEDDED_CHANGELOG_CAP = 40
 TEAM_FIELD = "customfield_10001"
 PRIORITY_IDS = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4"}
-ISSUETYPE_IDS = {"Epic": "10000", "Story": "10001", "Task": "10002", "Bug": "10004"}
+ISSUETYPE_IDS = {"Epic": "10000", "Story": "10001", "Task": "10002", "Bug": "10004", "Idea": "10005"}
+RESOLUTIONS = {"Done": ("10000", "Work has been completed on this issue."),
+               "Won't Do": ("10001", "This issue won't be actioned.")}
 PROJECT_IDS = {key: str(10000 + i) for i, key in enumerate(PROJECTS)}
 NAVIGABLE = ("summary", "issuetype", "status", "assignee", "reporter", "created", "updated", "resolutiondate",
              "resolution", "labels", "priority", "project", "parent", "components", TEAM_FIELD, "comment")
@@ -172,9 +174,10 @@ class JiraApi:
             elif name == "resolutiondate":
                 out[name] = timefmt.jira(st["resolutiondate"])
             elif name == "resolution":
-                out[name] = None if st["resolution"] is None else {
-                    "self": self.s.url("/jira/rest/api/3/resolution/10000"), "id": "10000",
-                    "description": "Work has been completed on this issue.", "name": st["resolution"]}
+                rid, text = RESOLUTIONS.get(st["resolution"] or "", (None, None))
+                out[name] = None if rid is None else {
+                    "self": self.s.url(f"/jira/rest/api/3/resolution/{rid}"), "id": rid,
+                    "description": text, "name": st["resolution"]}
             elif name == "labels":
                 out[name] = list(st["labels"])
             elif name == "priority":
@@ -225,7 +228,7 @@ class JiraApi:
                     "fromString": old, "to": PRIORITY_IDS[new], "toString": new}
         if fieldname == "resolution":
             return {"field": "resolution", "fieldtype": "jira", "fieldId": "resolution", "from": None,
-                    "fromString": None, "to": "10000", "toString": new}
+                    "fromString": None, "to": RESOLUTIONS[new][0], "toString": new}
         return None  # resolutiondate is derived, Jira logs no item for it
 
     def histories(self, t: Ticket, now: datetime, field_ids: set[str] | None = None) -> list[dict]:

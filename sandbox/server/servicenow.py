@@ -174,7 +174,8 @@ class ServiceNowApi:
             updated = changes[-1][0] if changes else t.created
             out.append({
                 "sys_id": st["sys_id"], "number": t.key, "state": st["state"], "incident_state": st["state"],
-                "short_description": st["short_description"], "category": st["category"], "priority": st["priority"],
+                "short_description": st["short_description"], "category": st["category"],
+                "subcategory": st["subcategory"], "priority": st["priority"],
                 "impact": "2", "urgency": "2", "active": "false" if st["state"] in (RESOLVED, CLOSED) else "true",
                 "assignment_group": groups[st["assignment_group"]], "assigned_to": self._uid(st["assigned_to"]),
                 "caller_id": self._uid(st["caller_id"]), "opened_by": self._uid(st["caller_id"]),

@@ -166,3 +166,37 @@ def test_the_effect_is_visible_through_the_zendesk_api(http, env, org):
     after = [reply[t["id"]] for t in support if t["created_at"] >= ramp]
     assert statistics.median(after) < 0.8 * statistics.median(before)
     assert datetime.fromisoformat(tickets[-1]["updated_at"].rstrip("Z")) <= org.now
+
+
+def test_trained_people_propose_more_ai_use_cases(big):
+    tl = big.timeline
+    ideas = [t for t in big.jira.tickets if t.fields["project"] == "AIUC" and t.created.date() <= tl.end]
+    trained = {}
+    for r in big.training:
+        if r.completed_on and (r.person not in trained or r.completed_on < trained[r.person]):
+            trained[r.person] = r.completed_on
+    # exposure: person-days spent trained and untrained during the history
+    trained_days = untrained_days = 0
+    for e in big.people.employees:
+        first, last = max(e.start_date, tl.start), min(e.end_date or tl.end, tl.end)
+        if last < first:
+            continue
+        span = (last - first).days + 1
+        t_from = max(trained.get(e.idx, date.max), first)
+        done = max(0, (last - t_from).days + 1) if t_from <= last else 0
+        trained_days += done
+        untrained_days += span - done
+    by_trained = sum(1 for t in ideas if t.fields["reporter"] in trained and trained[t.fields["reporter"]] <= t.created.date())
+    ratio = (by_trained / trained_days) / ((len(ideas) - by_trained) / untrained_days)
+    assert ratio == pytest.approx(story.IDEA_TRAINED_FACTOR, abs=1.5)
+
+
+def test_ai_tool_incidents_peak_during_the_pilot_ramp(big):
+    tl = big.timeline
+    ramp_end = tl.pilot_start + timedelta(days=story.PILOT_RAMP_DAYS)
+
+    def share(pred):
+        ts = [t for t in big.servicenow.tickets if pred(t.created.date())]
+        return sum(t.fields["subcategory"] == "ai_assistant" for t in ts) / len(ts)
+
+    assert share(lambda d: tl.pilot_start <= d < ramp_end) > 1.5 * share(lambda d: d < tl.pilot_start)
