@@ -58,7 +58,8 @@ def hmac_sha256(secret: str, message: bytes) -> bytes:
 
 
 def emit(state: ServerState, vendor: str, event: str, url: str, *, clock: str = "wall",
-         timeout: float = 10.0, secret: str | None = None) -> Delivery:
+         timeout: float = 10.0, secret: str | None = None, since: datetime | None = None) -> Delivery:
+    """POST one signed event for the latest matching change (after `since`, if given: else LookupError)."""
     if vendor not in EVENTS:
         raise ValueError(f"unknown webhook vendor {vendor!r}; use one of {', '.join(EVENTS)}")
     short = event.split(":")[-1] if vendor == "zendesk" else event
@@ -71,7 +72,7 @@ def emit(state: ServerState, vendor: str, event: str, url: str, *, clock: str = 
         state.webhook_count += 1
         n = state.webhook_count
     build = {"jira": _jira, "zendesk": _zendesk, "github": _github, "typeform": _typeform}[vendor]
-    payload, headers, delivery_id = build(state, n, clock)
+    payload, headers, delivery_id = build(state, n, clock, since or datetime.min)
     body = json.dumps(payload, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", **headers}
     if vendor == "jira":
@@ -94,7 +95,7 @@ def _stamp(clock: str, simulated: datetime) -> datetime:
     return simulated
 
 
-def _jira(state: ServerState, n: int, clock: str):
+def _jira(state: ServerState, n: int, clock: str, since: datetime):
     from sandbox.server.jira import NAVIGABLE, JiraApi
 
     now = state.now
@@ -107,8 +108,8 @@ def _jira(state: ServerState, n: int, clock: str):
                 if best is None or change[0] > best[1][0]:
                     best = (t, change)
                 break
-    if best is None:
-        raise LookupError("no Jira reassignment is visible yet; advance the simulated clock")
+    if best is None or best[1][0] <= since:
+        raise LookupError("no Jira reassignment is visible in that window; advance the simulated clock")
     t, (when, author, _items, cid) = best
     api = JiraApi(state)
     items = [i for i in (api._item(*item) for item in _items) if i is not None]
@@ -123,7 +124,7 @@ def _jira(state: ServerState, n: int, clock: str):
                      "User-Agent": "Atlassian Webhook HTTP Client"}, delivery
 
 
-def _zendesk(state: ServerState, n: int, clock: str):
+def _zendesk(state: ServerState, n: int, clock: str, since: datetime):
     from sandbox.server.zendesk import ZendeskApi
 
     now = state.now
@@ -136,8 +137,8 @@ def _zendesk(state: ServerState, n: int, clock: str):
                 if best is None or change[0] > best[1][0]:
                     best = (t, change)
                 break
-    if best is None:
-        raise LookupError("no Zendesk group reassignment is visible yet; advance the simulated clock")
+    if best is None or best[1][0] <= since:
+        raise LookupError("no Zendesk group reassignment is visible in that window; advance the simulated clock")
     t, (when, author, items, _cid) = best
     api = ZendeskApi(state)
     ticket = api.ticket_json(t, now)
@@ -164,11 +165,12 @@ def _zendesk(state: ServerState, n: int, clock: str):
                      "X-Zendesk-Webhook-Signature-Timestamp": stamp, "User-Agent": "Zendesk Webhook"}, invocation
 
 
-def _github(state: ServerState, n: int, clock: str):
+def _github(state: ServerState, n: int, clock: str, since: datetime):
     from sandbox.server.github import GitHubApi
 
     api = GitHubApi(state)
-    seats = [s for s in api._seat_rows() if s.get("assigning_team")]
+    stamp = timefmt.iso_z(since) if since > datetime.min else ""
+    seats = [s for s in api._seat_rows() if s.get("assigning_team") and s["created_at"] > stamp]
     if not seats:
         raise LookupError("no GitHub Copilot seat is visible yet; advance the simulated clock")
     seat = max(seats, key=lambda s: (s["created_at"], s["assignee"]["id"]))
@@ -186,12 +188,12 @@ def _github(state: ServerState, n: int, clock: str):
                      "X-GitHub-Hook-Installation-Target-ID": "90210", "User-Agent": "GitHub-Hookshot/sandbox"}, delivery
 
 
-def _typeform(state: ServerState, n: int, clock: str):
+def _typeform(state: ServerState, n: int, clock: str, since: datetime):
     from sandbox.server.typeform import TypeformApi
     from sandbox.surveys import TYPEFORM_FORM_ID
 
     api = TypeformApi(state)
-    items = api._items()
+    items = [i for i in api._items() if i["_at"] > since]
     if not items:
         raise LookupError("no Typeform response is visible yet; advance the simulated clock")
     item = {k: v for k, v in items[0].items() if k != "_at"}  # newest

@@ -51,6 +51,7 @@ class SandboxServer:
             exports_dir = self._tmp.name
         self.exports_dir = Path(exports_dir)
         self.exports: dict[str, Path] = {}
+        self.deliveries: list = []  # webhook deliveries posted by advance(webhook_urls=...)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -168,11 +169,23 @@ class SandboxServer:
     def now(self) -> datetime:
         return self.org.now
 
-    def advance(self, days: float = 1.0) -> datetime:
-        """Move the simulated clock forward; new and updated records become visible."""
+    def advance(self, days: float = 1.0, webhook_urls: dict[str, str] | None = None) -> datetime:
+        """Move the simulated clock forward; new and updated records become visible.
+
+        With `webhook_urls` ({"jira": url, ...}) each vendor also posts one signed event for its
+        latest change inside the revealed window (none if nothing changed); see `self.deliveries`.
+        """
+        before = self.org.now
         with self.state.lock:
             self.org.advance(days)
             self.write_exports()
+        from sandbox.webhooks import EVENTS, emit
+
+        for vendor, url in (webhook_urls or {}).items():
+            try:
+                self.deliveries.append(emit(self.state, vendor, EVENTS[vendor][0], url, since=before))
+            except LookupError:
+                continue  # nothing of that kind happened in the window
         return self.org.now
 
     def set_now(self, when: datetime | date) -> datetime:

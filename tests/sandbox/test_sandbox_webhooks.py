@@ -92,3 +92,20 @@ def test_delivery_ids_are_unique(receiver, server):
     url, _ = receiver
     ids = {server.emit_webhook("github", "membership", url).delivery_id for _ in range(3)}
     assert len(ids) == 3
+
+
+def test_advance_posts_events_for_changes_in_the_revealed_window(receiver, server, env, http):
+    url, got = receiver
+    before = server.now
+    server.advance(days=2, webhook_urls={"jira": url, "zendesk": url})
+    vendors = {d.vendor for d in server.deliveries[-len(got):]}
+    assert got and vendors <= {"jira", "zendesk"}
+    for headers, body in got:
+        payload = json.loads(body)
+        if "webhookEvent" in payload:
+            history = payload["changelog"]["id"]
+            key = payload["issue"]["key"]
+            log = http.get(f"{env['JIRA_BASE_URL']}/rest/api/3/issue/{key}/changelog", params={"maxResults": 100},
+                           auth=(env["JIRA_EMAIL"], env["JIRA_API_TOKEN"]), timeout=10).json()
+            created = next(h["created"] for h in log["values"] if h["id"] == history)
+            assert created[:19] > before.isoformat()[:19]  # the change happened inside the window
