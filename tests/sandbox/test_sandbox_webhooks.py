@@ -100,7 +100,7 @@ def test_advance_posts_events_for_changes_in_the_revealed_window(receiver, serve
     server.advance(days=2, webhook_urls={"jira": url, "zendesk": url})
     vendors = {d.vendor for d in server.deliveries[-len(got):]}
     assert got and vendors <= {"jira", "zendesk"}
-    for headers, body in got:
+    for _, body in got:
         payload = json.loads(body)
         if "webhookEvent" in payload:
             history = payload["changelog"]["id"]
