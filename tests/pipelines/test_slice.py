@@ -5,23 +5,15 @@ import csv
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
-from conftest import DEMO_DIRECTORY, TEST_KEY
+from archipelago_testing import DEMO_DIRECTORY, TEST_KEY, isolated_env, materialize_everything, temp_instance
 
 from pipelines.publishing import PUBLISHED_FILE
 
 
 def materialize_all(instance):
-    from pipelines.definitions import ASSETS, CHECKS, RESOURCES  # noqa: PLC0415
-
-    return dg.materialize(
-        [*ASSETS, *CHECKS],
-        resources=RESOURCES,
-        instance=instance,
-        raise_on_error=False,
-    )
+    return materialize_everything(instance)
 
 
 @pytest.fixture(scope="module")
@@ -30,23 +22,13 @@ def published_once(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("slice") / "home"
     home.mkdir()
-    import os  # noqa: PLC0415
-
-    from conftest import SOURCE_PREFIXES  # noqa: PLC0415
-
-    for name in list(os.environ):
-        if name.startswith(SOURCE_PREFIXES):
-            mp.delenv(name)
-    mp.setenv("ARCHIPELAGO_HOME", str(home))
-    mp.setenv("ARCHIPELAGO_PSEUDONYM_KEY", TEST_KEY)
+    isolated_env(mp, home)
     directory = home.parent / "directory.csv"
     shutil.copy(DEMO_DIRECTORY, directory)
     mp.setenv("DIRECTORY_CSV_PATH", str(directory))
     mp.setenv("DIRECTORY_CSV_SNAPSHOT_DATE", "2026-11-01")
     mp.setenv("ARCHIPELAGO_TODAY", "2026-11-02")
-    instance_dir = home.parent / "instance"
-    instance_dir.mkdir()
-    instance = dg.DagsterInstance.local_temp(str(instance_dir), overrides={"telemetry": {"enabled": False}})
+    instance = temp_instance(home.parent / "instance")
     result = materialize_all(instance)
     yield home, instance, result, directory, mp
     mp.undo()
