@@ -18,11 +18,24 @@ def _rows(conn, sql: str, params=None):
         return []
 
 
+def _failure_lines(home: Path) -> list[str]:
+    from pipelines.sensors.failure_sensor import recent_failures  # noqa: PLC0415
+
+    failures = recent_failures(home, limit=5)
+    if not failures:
+        return []
+    lines = ["\nRecent failed runs:"]
+    for f in failures:
+        lines.append(f"  {f.run_id[:8]}  {f.job_name:<18} {f.error_class}: {(f.message or '')[:100]}")
+    return lines
+
+
 def status_lines(home: Path, dagster_runs: list[tuple[str, str, str]] | None = None) -> list[str]:
     lines: list[str] = [f"Archipelago home: {home}"]
     if dagster_runs:
         lines.append("\nLast runs (Dagster instance):")
         lines += [f"  {run_id[:8]}  {job:<18} {status}" for run_id, job, status in dagster_runs]
+    lines += _failure_lines(home)
     path = warehouse_path(home)
     if not path.exists():
         lines.append("\nNo warehouse yet: run `make demo` or `archipelago refresh`.")

@@ -9,22 +9,42 @@ from pipelines.settings import configure_environment
 configure_environment()
 
 from pipelines.assets.dbt import build_dbt_assets, dbt_resource, published_tables  # noqa: E402
-from pipelines.assets.ingestion import build_ingestion_assets  # noqa: E402
+from pipelines.assets.ingestion import build_ingestion_assets, source_asset_keys  # noqa: E402
 from pipelines.assets.publish import build_publish_asset  # noqa: E402
 from pipelines.checks.mart_suites import build_suite_checks  # noqa: E402
 from pipelines.jobs import nightly_refresh, nightly_schedule  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
+from pipelines.sensors.failure_sensor import build_failure_sensor  # noqa: E402
+from pipelines.sensors.file_sensor import build_export_file_sensor  # noqa: E402
+from pipelines.sensors.inbox_sensor import build_inbox_sensor  # noqa: E402
+from pipelines.webhooks.exports_inbox import KIND_SOURCES  # noqa: E402
 
 PUBLISHED = published_tables()
 ASSETS = [*build_ingestion_assets(), build_dbt_assets(), build_publish_asset(PUBLISHED)]
 CHECKS = build_suite_checks(PUBLISHED)
 RESOURCES = {**default_resources(), "dbt": dbt_resource()}
+RAW_KEYS = source_asset_keys()
+SENSORS = [
+    # Webhook events and dropped exports start incremental runs of their source's raw assets; the
+    # models, checks and publication downstream follow by declarative automation.
+    build_inbox_sensor(RAW_KEYS, default_status=dg.DefaultSensorStatus.RUNNING),
+    build_export_file_sensor(
+        None, {kind: RAW_KEYS[source] for kind, source in KIND_SOURCES.items()},
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    ),
+    build_failure_sensor(),
+    # Evaluates the automation conditions of the dbt models, their checks and the publish step.
+    dg.AutomationConditionSensorDefinition(
+        "automation_sensor", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    ),
+]
 
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=CHECKS,
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
+    sensors=SENSORS,
     resources=RESOURCES,
     # Steps share one process: the multiprocess executor costs ~2 s a step, and DuckDB wants one writer.
     executor=dg.in_process_executor,

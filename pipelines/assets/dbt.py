@@ -53,6 +53,11 @@ class ArchipelagoDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
 
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        # Models follow their upstream (an event-triggered ingestion run, say) by declarative automation,
+        # but never build on top of an upstream whose blocking checks failed.
+        return dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
 
 TRANSLATOR = ArchipelagoDbtTranslator()
 

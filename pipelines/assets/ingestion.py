@@ -15,9 +15,8 @@ from connectors.base import StreamSpec
 from connectors.registry import SourceDefinition, load_sources
 from pipelines.landing import LandingReport, ensure_tables, land_extractor
 from pipelines.resources import SourcesResource, WarehouseResource
-
-# Run tag with which a run (e.g. from the file sensor) points a file source at one dropped file.
-FILE_OVERRIDE_TAG_PREFIX = "archipelago/file/"
+from pipelines.retries import INGESTION_RETRY_POLICY, fail_fast_on_permanent_errors
+from pipelines.webhooks import exports_inbox
 
 
 def asset_key(spec: StreamSpec) -> dg.AssetKey:
@@ -35,11 +34,18 @@ def _record_run(conn, run_id, source, extractor, started, status, report: Landin
     )
 
 
-def _environment(context: dg.AssetExecutionContext, sources: SourcesResource, source: SourceDefinition) -> Mapping[str, str]:
+def _claimed_file(context: dg.AssetExecutionContext, source: SourceDefinition) -> exports_inbox.ClaimedFile | None:
+    """The dropped export this run was started for, if it belongs to this source (file sensor)."""
+    claimed = exports_inbox.claimed_from_tags(context.run.tags)
+    if claimed and exports_inbox.KIND_SOURCES.get(claimed.kind) == source.name:
+        return claimed
+    return None
+
+
+def _environment(sources: SourcesResource, source: SourceDefinition, claimed) -> Mapping[str, str]:
     env = dict(sources.environment())
-    override = context.run.tags.get(FILE_OVERRIDE_TAG_PREFIX + source.name)
-    if override:
-        env[source.enabling_variable] = override
+    if claimed is not None:
+        env[source.enabling_variable] = str(claimed.path)
     return env
 
 
@@ -57,12 +63,14 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
             for spec in specs
         ],
         op_tags={"archipelago/source": source.name},
+        retry_policy=INGESTION_RETRY_POLICY,
     )
     def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource):
         run_id = context.run.run_id
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        env = _environment(context, sources, source)
-        with warehouse.connect() as conn:
+        claimed = _claimed_file(context, source)
+        env = _environment(sources, source, claimed)
+        with warehouse.connect() as conn, fail_fast_on_permanent_errors():
             ensure_tables(conn, specs)
             if not source.is_enabled(env):
                 reason = f"not configured: set {source.enabling_variable} to enable {source.title}"
@@ -71,9 +79,9 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
                 for spec in specs:
                     yield dg.MaterializeResult(asset_key=asset_key(spec), metadata={"status": "skipped", "reason": reason})
                 return
-            extractors = [e for e in source.build(source.settings(env), sources.pseudonymiser()) if e.name == extractor_name]
             report = None
             try:
+                extractors = [e for e in source.build(source.settings(env), sources.pseudonymiser()) if e.name == extractor_name]
                 for extractor in extractors:
                     report = land_extractor(
                         conn, extractor, run_id,
@@ -83,6 +91,8 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
                 _record_run(conn, run_id, source.name, extractor_name, started, "failed", report, str(exc)[:1000])
                 raise
             _record_run(conn, run_id, source.name, extractor_name, started, "succeeded", report)
+            if claimed is not None:
+                exports_inbox.mark_processed(claimed.path)
             for spec in specs:
                 total = conn.execute(f"select count(*) from {spec.table}").fetchone()[0]
                 yield dg.MaterializeResult(

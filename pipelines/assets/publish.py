@@ -34,6 +34,8 @@ def build_publish_asset(published: Mapping[str, dg.AssetKey]) -> dg.AssetsDefini
         deps=list(published.values()),
         group_name="published",
         kinds={"duckdb", "parquet"},
+        # Republish whenever a mart changed and every blocking check on the marts passed.
+        automation_condition=dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed(),
         description="published/marts.duckdb (+ Parquet): the validated marts BI tools read, replaced atomically.",
     )
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -36,9 +36,6 @@ _MAX_REASON = 4000
 
 # Export kind -> connector source (connectors/registry.py) that loads it.
 KIND_SOURCES = {"directory": "directory_csv", "training": "training_csv", "survey": "survey_csv"}
-# The ingestion asset reads `archipelago/file/<source>` as the path to load instead of the
-# source's configured *_CSV_PATH (pipelines/assets/ingestion.py, FILE_OVERRIDE_TAG_PREFIX).
-FILE_OVERRIDE_TAG_PREFIX = "archipelago/file/"
 
 TAG_KIND = "archipelago/export_kind"
 TAG_PATH = "archipelago/export_path"
@@ -58,16 +55,14 @@ class ClaimedFile:
         return f"export:{self.kind}:{self.sha256}"
 
     def tags(self) -> dict[str, str]:
-        tags = {
+        # The ingestion asset of KIND_SOURCES[kind] loads TAG_PATH instead of its configured *_CSV_PATH.
+        return {
             "archipelago/trigger": "file",
             TAG_KIND: self.kind,
             TAG_PATH: str(self.path),
             TAG_SHA: self.sha256,
             TAG_NAME: self.original_name,
         }
-        if self.kind in KIND_SOURCES:
-            tags[FILE_OVERRIDE_TAG_PREFIX + KIND_SOURCES[self.kind]] = str(self.path)
-        return tags
 
 
 def exports_root(home: Path | str) -> Path:

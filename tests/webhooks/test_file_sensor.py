@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+from pathlib import Path
 from dagster import (
     AssetKey,
     DagsterInstance,
@@ -84,7 +85,7 @@ def test_dropped_file_is_claimed_once_and_second_evaluation_requests_nothing(roo
     assert req.asset_selection == [DIRECTORY_KEY]
     assert req.tags[ex.TAG_KIND] == "directory" and req.tags[ex.TAG_NAME] == "people.csv"
     # the ingestion asset's file override tag points at the claimed copy
-    assert req.tags["archipelago/file/directory_csv"] == req.tags[ex.TAG_PATH]
+    assert ex.claimed_from_tags(req.tags).path == Path(req.tags[ex.TAG_PATH])
     assert not (root / "directory" / "people.csv").exists()
     assert [p.name for p in ex.in_processing(root, "directory")] == [f"{sha[:16]}__people.csv"]
     second = evaluate(defs, sensor_def, instance, first.cursor)
