@@ -68,7 +68,7 @@ class BambooHrDirectoryExtractor:
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *,
                  today: Callable[[], dt.date] = _today):
         self.client = client
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.today = today
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, ("id", "supervisorEId"), redact_keys=NAME_FIELDS)
 

@@ -139,6 +139,12 @@ def _person_item_ids(item: Mapping[str, Any], identity: Any) -> Mapping[str, Any
     return item
 
 
+def _merged(first: Batch, later: Batch) -> Batch:
+    """Two consecutive batches as one: rows and rejects of both, the later one's state."""
+    rows = {name: first.rows.get(name, []) + later.rows.get(name, []) for name in {*first.rows, *later.rows}}
+    return Batch(rows=rows, rejects=first.rejects + later.rejects, state=later.state or first.state)
+
+
 def _iso(value: dt.datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
@@ -156,12 +162,14 @@ class JiraIssuesExtractor:
         page_size: int = 100,
         overlap: dt.timedelta = dt.timedelta(minutes=5),
         jql_filter: str | None = None,
+        pages_per_batch: int = 5,
     ):
         self.client = client
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.page_size = page_size
         self.overlap = overlap
         self.jql_filter = jql_filter
+        self.pages_per_batch = max(1, pages_per_batch)
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS, _person_item_ids)
         self._bulk_changelog = True
         self.team_fields: tuple[str, ...] = ()
@@ -212,7 +220,10 @@ class JiraIssuesExtractor:
             "maxResults": self.page_size,
         }
         landed: dict[str, str] = {}  # issue id -> updated landed in this run
-        for _, payload in paginate(self.client, "GET", SEARCH_PATH, params, next_page_token()):
+        paginator = next_page_token()
+        pending: Batch | None = None  # a few pages per batch: fewer, larger merges when landing
+        pages = 0
+        for _, payload in paginate(self.client, "GET", SEARCH_PATH, params, paginator):
             issues = payload.get("issues") if isinstance(payload, dict) else None
             if not isinstance(issues, list):
                 raise SourceRequestError(f"jira: {SEARCH_PATH} answered without an `issues` list")
@@ -256,7 +267,11 @@ class JiraIssuesExtractor:
                 floor = _iso(cursor - self.overlap - dt.timedelta(minutes=1))
                 recent = {k: v for k, v in recent.items() if v >= floor}
                 batch.state = {"updated": _iso(cursor), "recent": dict(recent)}  # a copy: `recent` moves on
-            yield batch
+            pending = batch if pending is None else _merged(pending, batch)
+            pages += 1
+            if pages % self.pages_per_batch == 0 or not paginator.has_next_page:
+                yield pending
+                pending = None
 
     # ---------------------------------------------------------------- parsing
 

@@ -78,7 +78,7 @@ class GraphUsersExtractor:
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, page_size: int = 999,
                  today: Callable[[], dt.date] = _today):
         self.client = client
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.page_size = page_size
         self.today = today
         self.scrub = r.Scrubber(pseudonymiser, IDENTITY_NAMESPACE, ("id",))

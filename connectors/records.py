@@ -7,6 +7,7 @@ reason a person can act on. Timestamps become naive UTC datetimes, as `connector
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -111,6 +112,28 @@ def extra(record: Mapping[str, Any], known: Iterable[str], scrub: Any) -> dict[s
     known_set = set(known)
     unknown = {k: v for k, v in record.items() if k not in known_set and v not in (None, "", [], {})}
     return scrub(unknown) if unknown else None
+
+
+class CachedPseudonymiser:
+    """A `Pseudonymiser` that remembers keys it computed: a ticket page names the same few people
+    hundreds of times, and each key is an HMAC."""
+
+    def __init__(self, pseudonymiser: Pseudonymiser, maxsize: int = 200_000):
+        self.inner = pseudonymiser
+        self.person_key = functools.lru_cache(maxsize=maxsize)(pseudonymiser.person_key)
+        self._identity = functools.lru_cache(maxsize=maxsize)(pseudonymiser.identity_key)
+
+    def identity_key(self, source: str, vendor_id: Any) -> str | None:
+        if vendor_id is not None and not isinstance(vendor_id, str | int):
+            return self.inner.identity_key(source, vendor_id)  # unhashable or odd: no cache
+        return self._identity(source, vendor_id)
+
+    def scrub(self, value: Any) -> Any:
+        return self.inner.scrub(value)
+
+
+def cached(pseudonymiser: Pseudonymiser | CachedPseudonymiser) -> CachedPseudonymiser:
+    return pseudonymiser if isinstance(pseudonymiser, CachedPseudonymiser) else CachedPseudonymiser(pseudonymiser)
 
 
 # Free text in vendor payloads (ticket subjects, comment bodies): may name people, never needed raw.

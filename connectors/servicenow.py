@@ -146,7 +146,7 @@ class ServiceNowTableExtractor:
         overlap: dt.timedelta = dt.timedelta(minutes=5),
     ):
         self.client = client
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.table = table
         self.name = table.spec.name
         self.specs = (table.spec,)

@@ -197,7 +197,7 @@ class ZendeskTicketsExtractor:
         self.client = client
         # Audits are one request per ticket: a few in flight at once (the client retries 429s).
         self.audit_workers = audit_workers
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.per_page = per_page
         self.start_time = start_time
         self.audits = audits
@@ -365,7 +365,7 @@ class ZendeskUsersExtractor:
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, per_page: int = 1000,
                  start_time: int = 0):
         self.client = client
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.per_page = per_page
         self.start_time = start_time
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS + ("id",), redact_keys=("name", "phone", "photo"))
@@ -419,7 +419,7 @@ class ZendeskSatisfactionExtractor:
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, overlap_seconds: int = 3600):
         self.client = client
-        self.p = pseudonymiser
+        self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.overlap = overlap_seconds
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
 

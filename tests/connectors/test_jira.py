@@ -158,7 +158,7 @@ def test_full_load_then_incremental_then_rerun(pseudo):
     initialise(conn)
     with LocalServer() as server:
         fake.mount(server)
-        report = land_extractor(conn, extractor(server, pseudo, page_size=10), "run1")
+        report = land_extractor(conn, extractor(server, pseudo, page_size=10, pages_per_batch=1), "run1")
         assert report.rows_by_table["issues"] == 25 and report.batches == 3 and report.rejects == 0
         assert conn.execute("select count(*) from raw_jira.issue_changes").fetchone()[0] == 25 * 3 * 2
         row = conn.execute("select assignee_key, reporter_key, team_name, epic_key, labels, components, status_category "
@@ -273,7 +273,8 @@ def test_each_batch_state_covers_exactly_the_rows_so_far(pseudo):
     fake = FakeJira(n=25)
     with LocalServer() as server:
         fake.mount(server)
-        batches = list(extractor(server, pseudo, page_size=10).batches(None))  # collected, not landed one by one
+        batches = list(extractor(server, pseudo, page_size=10, pages_per_batch=2).batches(None))  # collected
+    assert [len(b.rows["issues"]) for b in batches] == [20, 5]  # pages 1+2, then 3
     seen: list[dict] = []
     for batch in batches:
         seen.extend(batch.rows["issues"])

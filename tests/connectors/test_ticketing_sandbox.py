@@ -263,7 +263,7 @@ KILLED_RUN = textwrap.dedent("""
     name, env, path, kill_after = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     # Small pages, so that the kill falls between batches of one extractor.
     builders = {
-        "jira": lambda s, p: [jira.JiraIssuesExtractor(jira.make_client(s), p, page_size=20)],
+        "jira": lambda s, p: [jira.JiraIssuesExtractor(jira.make_client(s), p, page_size=20, pages_per_batch=1)],
         "zendesk": lambda s, p: [zendesk.ZendeskTicketsExtractor(zendesk.make_client(s), p, per_page=25)],
         "servicenow": lambda s, p: servicenow.build(s, p, page_size=10),
     }
