@@ -12,7 +12,7 @@ STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | $(PYTHON) -c "impo
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: setup demo test refresh status ui lint clean
+.PHONY: setup demo test refresh status ui lint clean docs
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -48,3 +48,6 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs .archipelago
+
+docs: setup
+	$(VENV)/bin/python -m archipelago.config_docs --write README.md

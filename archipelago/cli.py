@@ -29,8 +29,9 @@ def _run_nightly(defs) -> int:
     from pipelines.run_job import run_job  # noqa: PLC0415
     from pipelines.warehouse import archipelago_home, warehouse_path  # noqa: PLC0415
 
-    _say(f"Running {NIGHTLY_JOB_NAME} …")
-    outcome = run_job(defs, NIGHTLY_JOB_NAME)
+    log_path = archipelago_home() / "logs" / "last_run.log"
+    _say(f"Running {NIGHTLY_JOB_NAME} (step output in {log_path}) …")
+    outcome = run_job(defs, NIGHTLY_JOB_NAME, log_path=log_path)
     if outcome.success:
         _say(f"Run {outcome.run_id[:8]} succeeded in {outcome.seconds:.1f}s.")
         return 0

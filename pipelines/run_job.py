@@ -3,6 +3,7 @@ printing concise progress while it runs."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -73,7 +74,10 @@ def run_job(
     tags: Mapping[str, str] | None = None,
     asset_selection: list[dg.AssetKey] | None = None,
     write: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+    log_path=None,
 ) -> JobOutcome:
+    """Run `job_name` in this process. With `log_path`, what the steps print (dbt's own log lines)
+    goes to that file instead of the terminal, which shows one line per step."""
     instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
@@ -81,10 +85,14 @@ def run_job(
     printer.start()
     started = time.perf_counter()
     try:
-        result = job.execute_in_process(
-            run_config=QUIET_LOGGERS, instance=instance, raise_on_error=False, run_id=run_id,
-            tags=dict(tags or {}), asset_selection=asset_selection,
-        )
+        with contextlib.ExitStack() as stack:
+            if log_path is not None:
+                log_path.parent.mkdir(parents=True, exist_ok=True)
+                stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w"))))
+            result = job.execute_in_process(
+                run_config=QUIET_LOGGERS, instance=instance, raise_on_error=False, run_id=run_id,
+                tags=dict(tags or {}), asset_selection=asset_selection,
+            )
     finally:
         printer.stop_event.set()
         printer.join(timeout=5)
