@@ -80,6 +80,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "connectors.servicenow",
     "connectors.msgraph_directory",
     "connectors.bamboohr",
+    "connectors.identity_overrides",
 )
 
 

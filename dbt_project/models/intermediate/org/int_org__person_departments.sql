@@ -1,8 +1,83 @@
 -- Effective-dated directory: one row per person and period in which their department, team and
--- role stayed the same (valid_from inclusive, valid_to exclusive, null while current). Repeated
--- snapshots with unchanged attributes collapse into one period, so a mover's past stays with the
--- department they were in at the time.
-with versions as (
+-- role stayed the same (valid_from inclusive, valid_to exclusive, null for the last period).
+-- Repeated snapshots with unchanged attributes collapse into one period, so a mover's past stays
+-- with the department they were in at the time.
+--
+-- Source precedence (one source for the whole directory, so nobody is counted twice): the directory
+-- CSV export (HR's record, with job history rows) when it has rows; else BambooHR (HR system);
+-- else Microsoft Graph (IT's directory, no team or role family). Graph and BambooHR are snapshots:
+-- a period starts on the first snapshot that shows it.
+--
+-- Leavers: an end date reported by the source wins; otherwise a person missing from the latest
+-- full snapshot of the chosen source left on the first snapshot date that no longer lists them.
+with csv_rows as (
+    select
+        'directory_csv' as directory_source,
+        person_key, valid_from, snapshot_date, department_name, team_name, role_family, job_title,
+        manager_person_key, employment_start_date, employment_end_date
+    from {{ ref('stg_directory_csv__employees') }}
+),
+
+bamboohr_rows as (
+    select
+        'bamboohr' as directory_source,
+        person_key, snapshot_date as valid_from, snapshot_date, department_name,
+        cast(null as {{ dbt.type_string() }}) as team_name, 'unknown' as role_family, job_title,
+        supervisor_person_key as manager_person_key,
+        cast(null as date) as employment_start_date, cast(null as date) as employment_end_date
+    from {{ ref('stg_bamboohr__employees') }}
+    where person_key is not null and department_name is not null
+),
+
+msgraph_rows as (
+    select
+        'msgraph' as directory_source,
+        person_key, snapshot_date as valid_from, snapshot_date, department_name,
+        cast(null as {{ dbt.type_string() }}) as team_name, 'unknown' as role_family, job_title,
+        manager_person_key, hire_date as employment_start_date, cast(null as date) as employment_end_date
+    from {{ ref('stg_msgraph_directory__users') }}
+    -- Disabled accounts and service accounts without a department are not staff.
+    where person_key is not null and department_name is not null and coalesce(is_account_enabled, true)
+),
+
+all_rows as (
+    select * from csv_rows
+    union all
+    select * from bamboohr_rows
+    union all
+    select * from msgraph_rows
+),
+
+chosen_source as (
+    select directory_source
+    from (select distinct directory_source from all_rows) as present
+    order by case directory_source when 'directory_csv' then 1 when 'bamboohr' then 2 else 3 end
+    limit 1
+),
+
+rows as (
+    select all_rows.*
+    from all_rows
+    inner join chosen_source on chosen_source.directory_source = all_rows.directory_source
+),
+
+snapshots as (
+    select distinct snapshot_date from rows
+),
+
+last_seen as (
+    select person_key, max(snapshot_date) as last_seen_on from rows group by person_key
+),
+
+departed as (
+    -- First snapshot after the last one that listed the person: they had left by then.
+    select last_seen.person_key, min(snapshots.snapshot_date) as absent_since
+    from last_seen
+    inner join snapshots on snapshots.snapshot_date > last_seen.last_seen_on
+    group by last_seen.person_key
+),
+
+versions as (
     select
         person_key,
         valid_from,
@@ -17,7 +92,12 @@ with versions as (
         lag(team_name) over (partition by person_key order by valid_from) as prev_team,
         lag(role_family) over (partition by person_key order by valid_from) as prev_role_family,
         row_number() over (partition by person_key order by valid_from) as version_number
-    from {{ ref('stg_directory_csv__employees') }}
+    from (
+        -- Several snapshots of one valid_from (snapshot sources): the latest wins.
+        select *
+        from rows
+        qualify row_number() over (partition by person_key, valid_from order by snapshot_date desc) = 1
+    ) as deduped
 ),
 
 changes as (
@@ -34,6 +114,11 @@ latest as (
     select person_key, employment_start_date, employment_end_date, job_title, manager_person_key
     from versions
     qualify row_number() over (partition by person_key order by valid_from desc) = 1
+),
+
+first_seen as (
+    -- Snapshot sources have no start date: the first snapshot that lists the person stands in.
+    select person_key, min(valid_from) as first_valid_from from rows group by person_key
 )
 
 select
@@ -43,9 +128,11 @@ select
     changes.role_family,
     latest.job_title,
     latest.manager_person_key,
-    latest.employment_start_date,
-    latest.employment_end_date,
+    coalesce(latest.employment_start_date, first_seen.first_valid_from) as employment_start_date,
+    coalesce(latest.employment_end_date, departed.absent_since) as employment_end_date,
     changes.valid_from,
     lead(changes.valid_from) over (partition by changes.person_key order by changes.valid_from) as valid_to
 from changes
 inner join latest on latest.person_key = changes.person_key
+inner join first_seen on first_seen.person_key = changes.person_key
+left join departed on departed.person_key = changes.person_key

@@ -1,0 +1,29 @@
+-- One row per Jira issue, typed; the latest landed version wins.
+with source as (
+    select * from {{ source('raw_jira', 'issues') }}
+    qualify row_number() over (partition by issue_id order by updated_at desc, _loaded_at desc) = 1
+)
+
+select
+    issue_id,
+    issue_key,
+    project_key,
+    issue_type,
+    status,
+    status_category,
+    priority,
+    resolution,
+    cast(created_at as timestamp) as created_at,
+    cast(updated_at as timestamp) as updated_at,
+    cast(resolved_at as timestamp) as resolved_at,
+    assignee_key,
+    reporter_key,
+    creator_key,
+    parent_key,
+    parent_type,
+    epic_key,
+    cast(labels as varchar) as labels_json,
+    team_id,
+    team_name,
+    _loaded_at as loaded_at
+from source

@@ -1,0 +1,22 @@
+-- One row per Entra ID user and snapshot date.
+with source as (
+    select * from {{ source('raw_msgraph_directory', 'users') }}
+    qualify row_number() over (partition by user_key, snapshot_date order by _loaded_at desc) = 1
+)
+
+select
+    user_key,
+    cast(snapshot_date as date) as snapshot_date,
+    person_key,
+    upn_person_key,
+    employee_key,
+    nullif(trim(department), '') as department_name,
+    job_title,
+    office_location,
+    company_name,
+    account_enabled as is_account_enabled,
+    cast(hire_date as date) as hire_date,
+    manager_user_key,
+    manager_person_key,
+    _loaded_at as loaded_at
+from source

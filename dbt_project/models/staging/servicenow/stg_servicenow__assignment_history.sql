@@ -1,0 +1,18 @@
+-- One row per sys_audit change of an incident's assignment_group, assigned_to or state.
+with source as (
+    select * from {{ source('raw_servicenow', 'assignment_history') }}
+    qualify row_number() over (partition by sys_id order by _loaded_at desc) = 1
+)
+
+select
+    sys_id as audit_id,
+    document_key as incident_id,
+    table_name,
+    lower(field_name) as field_name,
+    nullif(old_value, '') as old_value,
+    nullif(new_value, '') as new_value,
+    user_key as changed_by_user_name_key,
+    record_checkpoint,
+    cast(created_at as timestamp) as changed_at,
+    _loaded_at as loaded_at
+from source

@@ -1,0 +1,18 @@
+-- One row per CSAT rating.
+with source as (
+    select * from {{ source('raw_zendesk', 'satisfaction_ratings') }}
+    qualify row_number() over (partition by rating_id order by updated_at desc, _loaded_at desc) = 1
+)
+
+select
+    rating_id,
+    ticket_id,
+    score,
+    assignee_key,
+    group_id,
+    requester_key,
+    reason,
+    cast(created_at as timestamp) as created_at,
+    cast(updated_at as timestamp) as updated_at,
+    _loaded_at as loaded_at
+from source

@@ -1,0 +1,18 @@
+-- One row per Zendesk user.
+with source as (
+    select * from {{ source('raw_zendesk', 'users') }}
+    qualify row_number() over (partition by identity_key order by updated_at desc, _loaded_at desc) = 1
+)
+
+select
+    identity_key,
+    person_key,
+    role,
+    active as is_active,
+    suspended as is_suspended,
+    default_group_id,
+    organization_id,
+    cast(created_at as timestamp) as created_at,
+    cast(updated_at as timestamp) as updated_at,
+    _loaded_at as loaded_at
+from source
