@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dagster import AssetKey, AssetSelection, RunRequest, SensorDefinition, SensorResult, SkipReason, sensor
 
-from pipelines.sensors.inbox_sensor import Target
+from pipelines.sensors.inbox_sensor import Target, selection_union
 from pipelines.webhooks import exports_inbox as ex
 
 DEFAULT_SETTLE_SECONDS = 10
@@ -52,10 +52,7 @@ def build_export_file_sensor(
         raise ValueError(f"unknown export kinds {sorted(unknown)}; known: {', '.join(ex.KINDS)}")
     if not kinds:
         raise ValueError("build_export_file_sensor needs at least one kind -> assets target")
-    union: AssetSelection | None = None
-    for target in kinds.values():
-        selection = target if isinstance(target, AssetSelection) else AssetSelection.assets(*target)
-        union = selection if union is None else union | selection
+    union = selection_union(kinds.values())
     extra = {} if default_status is None else {"default_status": default_status}
 
     @sensor(

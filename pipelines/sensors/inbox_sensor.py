@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,17 @@ from pipelines.webhooks.inbox import InboxEvent, InboxReader
 from pipelines.webhooks.signatures import REGISTRY_SOURCES
 
 Target = AssetSelection | Sequence[AssetKey]
+
+
+def selection_union(targets: Iterable[Target]) -> AssetSelection:
+    """One selection covering every target (what a sensor may request)."""
+    union: AssetSelection | None = None
+    for target in targets:
+        selection = target if isinstance(target, AssetSelection) else AssetSelection.assets(*target)
+        union = selection if union is None else union | selection
+    if union is None:
+        raise ValueError("a sensor needs at least one target")
+    return union
 
 DEFAULT_DEBOUNCE_SECONDS = 30
 DEFAULT_MAX_WAIT_SECONDS = 300
@@ -170,10 +181,7 @@ def build_inbox_sensor(
     """
     if not targets:
         raise ValueError("build_inbox_sensor needs at least one source -> assets target")
-    union: AssetSelection | None = None
-    for target in targets.values():
-        selection = target if isinstance(target, AssetSelection) else AssetSelection.assets(*target)
-        union = selection if union is None else union | selection
+    union = selection_union(targets.values())
 
     extra = {} if default_status is None else {"default_status": default_status}
 
