@@ -46,7 +46,10 @@ def test_a_clean_run_publishes_every_contract_table(published_once):
         assert run_id == result.run_id and "org.headcount_by_department" in tables
     assert (home / "published" / "parquet" / "org.headcount_by_department.parquet").exists()
     checks = [e for e in result.get_asset_check_evaluations() if e.check_name == "gx_suite"]
-    assert len(checks) == 2 and all(e.passed for e in checks)
+    # One suite per published table (the silo and adoption marts are published empty without their sources).
+    from pipelines.assets.dbt import published_tables  # noqa: PLC0415
+
+    assert len(checks) == len(published_tables()) >= 2 and all(e.passed for e in checks)
 
 
 def test_no_email_name_or_secret_reaches_warehouse_publication_or_logs(published_once):

@@ -1,0 +1,110 @@
+-- depends_on: {{ ref('int_tickets__source_loads') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='ticket_id',
+    on_schema_change='fail'
+) }}
+-- Who acted on which ticket, when and how: reporter, assignee (being assigned), commenter and
+-- changer (METRICS.md, tie). One row per action; rebuilt per ticket in incremental runs.
+-- person_key is null for customers and unresolved accounts; department_name is the actor's
+-- department on the day of the action (a mover's old actions keep the old department).
+with identities as (
+    select * from {{ ref('int_tickets__identities') }}
+),
+
+jira_actions as (
+    select 'jira' as ticket_system, {{ dbt.concat(["'jira:'", 'issue_id']) }} as ticket_id,
+        created_at as acted_at, reporter_key as identity_key, 'jira' as identity_source, 'report' as action_type
+    from {{ ref('stg_jira__issues') }}
+    union all
+    select 'jira', {{ dbt.concat(["'jira:'", 'issue_id']) }}, changed_at, author_key, 'jira',
+        case field_name
+            when 'status' then 'status_change'
+            when 'resolution' then 'resolution'
+            when 'assignee' then 'assignment'
+            when 'team' then 'assignment'
+            else 'field_change'
+        end
+    from {{ ref('stg_jira__issue_changes') }}
+    union all
+    -- The new assignee takes part in the ticket too.
+    select 'jira', {{ dbt.concat(["'jira:'", 'issue_id']) }}, changed_at, to_value, 'jira', 'assigned'
+    from {{ ref('stg_jira__issue_changes') }}
+    where field_name = 'assignee' and to_value is not null
+    union all
+    select 'jira', {{ dbt.concat(["'jira:'", 'issue_id']) }}, created_at, author_key, 'jira', 'comment'
+    from {{ ref('stg_jira__comments') }}
+),
+
+zendesk_actions as (
+    select 'zendesk' as ticket_system,
+        {{ dbt.concat(["'zendesk:'", dbt.safe_cast('ticket_id', api.Column.translate_type('string'))]) }} as ticket_id,
+        created_at as acted_at, author_key as identity_key, 'zendesk' as identity_source,
+        case
+            when event_type = 'Comment' then 'comment'
+            when event_type = 'Create' then 'report'
+            when field_name = 'status' and value in ('solved', 'closed') then 'resolution'
+            when field_name = 'status' then 'status_change'
+            when field_name in ('assignee_id', 'group_id') then 'assignment'
+            else 'field_change'
+        end as action_type
+    from {{ ref('stg_zendesk__ticket_audit_events') }}
+    -- One Create audit has several events (status, group, tags, ...): one 'report' action is enough.
+    where event_type in ('Comment', 'Change') or (event_type = 'Create' and field_name = 'status')
+    union all
+    select 'zendesk',
+        {{ dbt.concat(["'zendesk:'", dbt.safe_cast('ticket_id', api.Column.translate_type('string'))]) }},
+        created_at, value, 'zendesk', 'assigned'
+    from {{ ref('stg_zendesk__ticket_audit_events') }}
+    where field_name = 'assignee_id' and value is not null
+),
+
+servicenow_actions as (
+    select 'servicenow' as ticket_system, {{ dbt.concat(["'servicenow:'", 'incident_id']) }} as ticket_id,
+        changed_at as acted_at, changed_by_user_name_key as identity_key, 'servicenow_user_name' as identity_source,
+        case
+            when field_name = 'state' and new_value in ('6', '7') then 'resolution'
+            when field_name = 'state' then 'status_change'
+            else 'assignment'
+        end as action_type
+    from {{ ref('stg_servicenow__assignment_history') }}
+    union all
+    select 'servicenow', {{ dbt.concat(["'servicenow:'", 'incident_id']) }}, changed_at, new_value, 'servicenow', 'assigned'
+    from {{ ref('stg_servicenow__assignment_history') }}
+    where field_name = 'assigned_to' and new_value is not null
+    union all
+    select 'servicenow', {{ dbt.concat(["'servicenow:'", 'incident_id']) }}, coalesce(opened_at, created_at), caller_key, 'servicenow', 'report'
+    from {{ ref('stg_servicenow__incidents') }}
+),
+
+actions as (
+    select * from jira_actions
+    union all
+    select * from zendesk_actions
+    union all
+    select * from servicenow_actions
+),
+
+loads as (
+    select ticket_id, max(loaded_at) as source_loaded_at
+    from {{ ref('int_tickets__source_loads') }}
+    group by ticket_id
+)
+
+select
+    actions.ticket_system,
+    actions.ticket_id,
+    actions.acted_at,
+    actions.action_type,
+    actions.action_type in ('comment', 'status_change', 'resolution') as is_response,
+    identities.person_key,
+    dept.department_name,
+    loads.source_loaded_at
+from actions
+inner join loads on loads.ticket_id = actions.ticket_id
+left join identities
+    on identities.source = actions.identity_source and identities.identity_key = actions.identity_key
+{{ department_on_day_join('identities.person_key', 'actions.acted_at', 'dept') }}
+where actions.acted_at is not null
+    and {{ changed_tickets_filter('actions.ticket_id') }}

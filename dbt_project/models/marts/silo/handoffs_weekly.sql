@@ -1,0 +1,21 @@
+-- Handoff matrix: cross-department handoffs per ISO week from one department to another, across
+-- Jira, Zendesk and ServiceNow. Grain week_start x from_department_id x to_department_id.
+-- Department level only (no person-level grouping), so no privacy suppression applies.
+with handoffs as (
+    select * from {{ ref('int_tickets__handoffs') }}
+)
+
+select
+    handoff_week as week_start,
+    {{ department_id('from_department') }} as from_department_id,
+    from_department,
+    {{ department_id('to_department') }} as to_department_id,
+    to_department,
+    count(*) as handoffs,
+    count(distinct ticket_id) as tickets_handed_off,
+    count(case when is_return then 1 end) as returning_handoffs,
+    count(first_response_at) as handoffs_with_response,
+    percentile_cont(0.5) within group (order by boundary_wait_calendar_hours) as boundary_wait_calendar_hours_median,
+    percentile_cont(0.5) within group (order by boundary_wait_business_hours) as boundary_wait_business_hours_median
+from handoffs
+group by handoff_week, from_department, to_department

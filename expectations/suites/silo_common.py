@@ -1,0 +1,43 @@
+"""Shared pieces of the silo suites: an empty silo mart is right only when no ticket was landed."""
+
+from expectations.spec import Expect, SqlExpect, SuiteContext, volume_expectation
+
+# Every ticketing system the silo marts read; with none of them landed the marts are empty by design.
+TICKET_TABLES = ("raw_jira.issues", "raw_zendesk.tickets", "raw_servicenow.incidents")
+
+
+def _landed_tickets_sql() -> str:
+    return " + ".join(f"(select count(*) from {t})" for t in TICKET_TABLES)
+
+
+def volume(ctx: SuiteContext, table: str) -> tuple[list[Expect], list[SqlExpect]]:
+    """Row count band after a non-empty publication; before one, not empty unless no ticket was landed."""
+    if ctx.previous_row_count:
+        return volume_expectation(ctx), []
+    landed = _landed_tickets_sql()
+    return [], [
+        SqlExpect(
+            label="volume: not empty when tickets were landed",
+            sql=f"""
+                select
+                    (select count(*) from {{marts}}.{table}) || ' rows, ' || ({landed}) || ' tickets landed',
+                    (select count(*) from {{marts}}.{table}) > 0 or ({landed}) = 0
+            """,
+        )
+    ]
+
+
+def freshness(ctx: SuiteContext, table: str, column: str, max_delay_days: int) -> SqlExpect:
+    """The latest week is recent, unless no ticket was landed at all (then the mart is empty)."""
+    import datetime as dt  # noqa: PLC0415
+
+    oldest = (ctx.today - dt.timedelta(days=max_delay_days)).isoformat()
+    landed = _landed_tickets_sql()
+    return SqlExpect(
+        label=f"freshness: latest {column} not before {oldest} ({max_delay_days} days)",
+        sql=f"""
+            select
+                coalesce(cast((select max({column}) from {{marts}}.{table}) as varchar), 'none'),
+                coalesce((select max({column}) from {{marts}}.{table}) >= date '{oldest}', ({landed}) = 0)
+        """,
+    )
