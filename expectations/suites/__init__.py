@@ -15,6 +15,12 @@ SUITE_MODULES = (
     "expectations.suites.org_headcount_by_department",
     "expectations.suites.silo_handoffs_weekly",
     "expectations.suites.silo_department_openness_weekly",
+    "expectations.suites.adoption_tool_usage_daily",
+    "expectations.suites.adoption_team_phase_weekly",
+    "expectations.suites.adoption_sentiment_monthly",
+    "expectations.suites.adoption_training_monthly",
+    "expectations.suites.silo_ai_tool_fragmentation",
+    "expectations.suites.silo_collaboration_scores_monthly",
 )
 
 

@@ -1,0 +1,43 @@
+{#- Range and privacy tests of the adoption, value-chain and KPI marts (dbt_utils is not installable
+    offline, so these few are written here). Each returns the offending rows. -#}
+
+{% test score_between(model, column_name, min_value, max_value) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+{% endtest %}
+
+{% test rate_between_zero_and_one(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0 or {{ column_name }} > 1
+{% endtest %}
+
+{% test non_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}
+
+{#- The privacy floor: no published value over fewer than k people, and every row below k flagged. -#}
+{% test suppressed_below_privacy_floor(model, n_column, value_columns, flag_column='is_suppressed') %}
+{% set k = var('privacy_k') | int %}
+select *
+from {{ model }}
+where {{ n_column }} < {{ k }}
+    and (
+        {% for column in value_columns %}{{ column }} is not null or {% endfor %}
+        not coalesce({{ flag_column }}, false)
+    )
+{% endtest %}
+
+{#- Unresolved identities are counted, never dropped silently: warn when their share passes a bound.
+    Returns one row when the share of rows with flag_column false exceeds max_share. -#}
+{% test unresolved_share_below(model, flag_column, max_share) %}
+select share
+from (
+    select 1.0 * sum(case when {{ flag_column }} then 0 else 1 end) / nullif(count(*), 0) as share
+    from {{ model }}
+) as shares
+where share > {{ max_share }}
+{% endtest %}

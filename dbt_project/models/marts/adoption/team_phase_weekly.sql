@@ -1,0 +1,68 @@
+-- Adoption phase per ISO week, AI tool and team, from the four-phase model (context/003):
+-- awareness (trained or licensed, WAU share below the pilot threshold), pilot, scaling, and
+-- embedded once the share stays at or above the embedded threshold for N consecutive weeks.
+-- Teams smaller than the privacy floor publish counts of zero people only: share and phase are NULL.
+{% set pilot = var('adoption_phase_pilot_share', 0.10) %}
+{% set scaling = var('adoption_phase_scaling_share', 0.40) %}
+{% set embedded = var('adoption_phase_embedded_share', 0.70) %}
+{% set embedded_weeks = var('adoption_phase_embedded_weeks', 8) %}
+{% set k = var('privacy_k') | int %}
+
+with weekly as (
+    select
+        week_start,
+        tool,
+        department_name,
+        team_name,
+        headcount,
+        seat_holders,
+        trained_people,
+        weekly_active_users,
+        case when headcount > 0 then 1.0 * weekly_active_users / headcount end as wau_share
+    from {{ ref('int_adoption__team_tool_weekly') }}
+),
+
+streaks as (
+    -- Gaps and islands: weeks at or above the embedded share, counted in a row per team and tool.
+    select
+        weekly.*,
+        case when wau_share >= {{ embedded }} then 1 else 0 end as is_high,
+        row_number() over (partition by tool, department_name, team_name order by week_start)
+        - row_number() over (
+            partition by tool, department_name, team_name, case when wau_share >= {{ embedded }} then 1 else 0 end
+            order by week_start
+        ) as streak_group
+    from weekly
+),
+
+counted as (
+    select
+        streaks.*,
+        case when is_high = 1
+             then row_number() over (partition by tool, department_name, team_name, is_high, streak_group order by week_start)
+             else 0 end as consecutive_high_weeks
+    from streaks
+)
+
+select
+    cast(counted.week_start as date) as week_start,
+    cast(counted.tool as {{ dbt.type_string() }}) as tool,
+    cast(lower(replace(counted.department_name, ' ', '_')) as {{ dbt.type_string() }}) as department_id,
+    cast(lower(replace(counted.department_name, ' ', '_')) || '__' || lower(replace(counted.team_name, ' ', '_')) as {{ dbt.type_string() }}) as team_id,
+    cast(counted.team_name as {{ dbt.type_string() }}) as team_name,
+    cast(counted.headcount as {{ dbt.type_bigint() }}) as headcount,
+    cast(case when counted.headcount >= {{ k }} then counted.seat_holders end as {{ dbt.type_bigint() }}) as seat_holders,
+    cast(case when counted.headcount >= {{ k }} then counted.trained_people end as {{ dbt.type_bigint() }}) as trained_people,
+    cast(case when counted.headcount >= {{ k }} then counted.weekly_active_users end as {{ dbt.type_bigint() }}) as weekly_active_users,
+    cast(case when counted.headcount >= {{ k }} then counted.wau_share end as {{ type_double() }}) as wau_share,
+    cast(case when counted.headcount >= {{ k }} then counted.consecutive_high_weeks end as {{ dbt.type_int() }}) as consecutive_embedded_weeks,
+    cast(case
+        when counted.headcount < {{ k }} then null
+        when counted.wau_share >= {{ embedded }} and counted.consecutive_high_weeks >= {{ embedded_weeks }} then 'embedded'
+        when counted.wau_share >= {{ scaling }} then 'scaling'
+        when counted.wau_share >= {{ pilot }} then 'pilot'
+        when counted.seat_holders > 0 or counted.trained_people > 0 or counted.weekly_active_users > 0 then 'awareness'
+        else 'not_started'
+    end as {{ dbt.type_string() }}) as adoption_phase,
+    counted.headcount < {{ k }} as is_suppressed
+from counted

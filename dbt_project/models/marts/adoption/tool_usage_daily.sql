@@ -1,0 +1,64 @@
+-- Daily AI-tool usage per department (METRICS §2): seats, DAU / WAU / MAU (active on the day / in
+-- the trailing 7 / 28 days), activation = seat holders active in 28 days / seats, stickiness =
+-- DAU / MAU, intensity = activity units per active person that day (unit named per tool), idle
+-- seats (no activity in 30 days) and their monthly cost, acceptance rate of code assistants.
+-- Department level: no privacy suppression (METRICS applies k below department). People whose
+-- identity is unresolved have no department and are left out here (counted in the intermediate).
+with daily as (
+    select *
+    from {{ ref('int_adoption__person_tool_daily') }}
+    where department_name is not null
+),
+
+catalogue as (
+    select * from {{ ref('int_adoption__tool_catalogue') }}
+),
+
+aggregated as (
+    select
+        calendar_date,
+        tool,
+        department_name,
+        count(distinct case when has_seat then actor_key end) as seats,
+        count(distinct case when days_since_active = 0 then actor_key end) as daily_active_users,
+        count(distinct case when days_since_active < 7 then actor_key end) as weekly_active_users,
+        count(distinct case when days_since_active < 28 then actor_key end) as monthly_active_users,
+        count(distinct case when has_seat and days_since_active < 28 then actor_key end) as licensed_monthly_active_users,
+        count(distinct case when has_seat and (days_since_active is null or days_since_active >= 30) then actor_key end) as idle_seats,
+        sum(intensity_units) as intensity_units,
+        sum(suggestions_shown) as suggestions_shown,
+        sum(suggestions_accepted) as suggestions_accepted
+    from daily
+    group by calendar_date, tool, department_name
+)
+
+select
+    cast(aggregated.calendar_date as date) as usage_date,
+    cast(aggregated.tool as {{ dbt.type_string() }}) as tool,
+    cast(lower(replace(aggregated.department_name, ' ', '_')) as {{ dbt.type_string() }}) as department_id,
+    cast(aggregated.department_name as {{ dbt.type_string() }}) as department_name,
+    cast(catalogue.capability as {{ dbt.type_string() }}) as capability,
+    cast(aggregated.seats as {{ dbt.type_bigint() }}) as seats,
+    cast(aggregated.daily_active_users as {{ dbt.type_bigint() }}) as daily_active_users,
+    cast(aggregated.weekly_active_users as {{ dbt.type_bigint() }}) as weekly_active_users,
+    cast(aggregated.monthly_active_users as {{ dbt.type_bigint() }}) as monthly_active_users,
+    cast(case when aggregated.seats > 0
+              then 1.0 * aggregated.licensed_monthly_active_users / aggregated.seats end as {{ type_double() }}) as activation_rate,
+    cast(case when aggregated.monthly_active_users > 0
+              then 1.0 * aggregated.daily_active_users / aggregated.monthly_active_users end as {{ type_double() }}) as stickiness,
+    cast(case when aggregated.daily_active_users > 0
+              then 1.0 * aggregated.intensity_units / aggregated.daily_active_users end as {{ type_double() }}) as intensity,
+    cast(case aggregated.tool
+        when 'github_copilot' then 'accepted suggestions + chat interactions'
+        when 'm365_copilot' then 'apps used'
+        else 'model requests'
+    end as {{ dbt.type_string() }}) as intensity_unit,
+    cast(aggregated.idle_seats as {{ dbt.type_bigint() }}) as idle_seats,
+    cast(aggregated.idle_seats * catalogue.monthly_seat_price_eur as {{ type_double() }}) as idle_seat_monthly_cost_eur,
+    cast(case when catalogue.capability = 'code_assistant' and aggregated.suggestions_shown > 0
+              then 1.0 * aggregated.suggestions_accepted / aggregated.suggestions_shown end as {{ type_double() }}) as acceptance_rate
+from aggregated
+left join catalogue
+    on catalogue.tool = aggregated.tool
+    and catalogue.valid_from <= aggregated.calendar_date
+    and (catalogue.valid_to is null or aggregated.calendar_date < catalogue.valid_to)

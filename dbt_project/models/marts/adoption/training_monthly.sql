@@ -1,0 +1,131 @@
+-- AI training per month and department (METRICS §2): participation and completion = people in the
+-- department at month end who had started / completed an AI module by then, over its headcount;
+-- starts and completions within the month; skill gain = mean (post - pre) assessment of the
+-- department's completers with both scores so far. Department level: counts are not suppressed;
+-- the skill-gain mean is an assessment average and follows the privacy floor k.
+{% set k = var('privacy_k') | int %}
+
+with month_numbers as (
+    {{ dbt.generate_series(240) }}
+),
+
+span as (
+    -- From the first training start to the latest training date or reported usage day.
+    select
+        cast({{ dbt.date_trunc('month', 'min(started_on)') }} as date) as first_month,
+        max(coalesce(completed_on, started_on)) as last_training_day
+    from {{ ref('int_training__enrolments') }}
+),
+
+months as (
+    select cast({{ dbt.dateadd('month', 'month_numbers.generated_number - 1', 'span.first_month') }} as date) as month_start
+    from month_numbers
+    cross join span
+    cross join {{ ref('int_adoption__as_of') }} as as_of
+    where {{ dbt.dateadd('month', 'month_numbers.generated_number - 1', 'span.first_month') }}
+        <= coalesce(greatest(span.last_training_day, as_of.as_of_date), span.last_training_day)
+),
+
+month_bounds as (
+    select
+        month_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date) as month_end
+    from months
+),
+
+members as (
+    select
+        month_bounds.month_start,
+        month_bounds.month_end,
+        periods.person_key,
+        periods.department_name
+    from month_bounds
+    inner join {{ ref('int_org__person_departments') }} as periods
+        on periods.valid_from <= month_bounds.month_end
+        and (periods.valid_to is null or month_bounds.month_end < periods.valid_to)
+        and (periods.employment_start_date is null or periods.employment_start_date <= month_bounds.month_end)
+        and (periods.employment_end_date is null or periods.employment_end_date > month_bounds.month_end)
+),
+
+person_training as (
+    select
+        person_key,
+        min(started_on) as first_started_on,
+        min(completed_on) as first_completed_on
+    from {{ ref('int_training__enrolments') }}
+    group by person_key
+),
+
+in_month as (
+    -- Starts and completions of the month, credited to the department the person started in.
+    select
+        cast({{ dbt.date_trunc('month', 'started_on') }} as date) as month_start,
+        department_at_start as department_name,
+        count(*) as module_starts,
+        0 as module_completions
+    from {{ ref('int_training__enrolments') }}
+    where department_at_start is not null
+    group by 1, 2
+    union all
+    select
+        cast({{ dbt.date_trunc('month', 'completed_on') }} as date),
+        department_at_start,
+        0,
+        count(*)
+    from {{ ref('int_training__enrolments') }}
+    where department_at_start is not null and completed_on is not null
+    group by 1, 2
+),
+
+in_month_totals as (
+    select month_start, department_name, sum(module_starts) as module_starts, sum(module_completions) as module_completions
+    from in_month
+    group by month_start, department_name
+),
+
+skill as (
+    select
+        month_bounds.month_start,
+        enrolments.department_at_start as department_name,
+        count(distinct enrolments.person_key) as skill_gain_people,
+        avg(enrolments.skill_gain_points) as skill_gain_points
+    from month_bounds
+    inner join {{ ref('int_training__enrolments') }} as enrolments
+        on enrolments.completed_on <= month_bounds.month_end
+        and enrolments.skill_gain_points is not null
+    group by month_bounds.month_start, enrolments.department_at_start
+),
+
+headcounts as (
+    select
+        members.month_start,
+        members.department_name,
+        count(distinct members.person_key) as headcount,
+        count(distinct case when person_training.first_started_on <= members.month_end then members.person_key end) as participants,
+        count(distinct case when person_training.first_completed_on <= members.month_end then members.person_key end) as completers
+    from members
+    left join person_training on person_training.person_key = members.person_key
+    group by members.month_start, members.department_name
+)
+
+select
+    cast(headcounts.month_start as date) as month_start,
+    cast(lower(replace(headcounts.department_name, ' ', '_')) as {{ dbt.type_string() }}) as department_id,
+    cast(headcounts.department_name as {{ dbt.type_string() }}) as department_name,
+    cast(headcounts.headcount as {{ dbt.type_bigint() }}) as headcount,
+    cast(headcounts.participants as {{ dbt.type_bigint() }}) as participants,
+    cast(headcounts.completers as {{ dbt.type_bigint() }}) as completers,
+    cast(case when headcounts.headcount > 0 then 1.0 * headcounts.participants / headcounts.headcount end as {{ type_double() }}) as participation_rate,
+    cast(case when headcounts.headcount > 0 then 1.0 * headcounts.completers / headcounts.headcount end as {{ type_double() }}) as completion_rate,
+    cast(coalesce(in_month_totals.module_starts, 0) as {{ dbt.type_bigint() }}) as module_starts_in_month,
+    cast(coalesce(in_month_totals.module_completions, 0) as {{ dbt.type_bigint() }}) as module_completions_in_month,
+    cast(coalesce(skill.skill_gain_people, 0) as {{ dbt.type_bigint() }}) as skill_gain_people,
+    cast(case when skill.skill_gain_people >= {{ k }} then skill.skill_gain_points end as {{ type_double() }}) as skill_gain_points,
+    coalesce(skill.skill_gain_people, 0) < {{ k }} as is_skill_gain_suppressed
+from headcounts
+left join in_month_totals
+    on in_month_totals.month_start = headcounts.month_start
+    and in_month_totals.department_name = headcounts.department_name
+left join skill
+    on skill.month_start = headcounts.month_start
+    and skill.department_name = headcounts.department_name

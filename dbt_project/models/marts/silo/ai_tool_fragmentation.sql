@@ -1,0 +1,113 @@
+-- AI-tool fragmentation per month, capability and tool (METRICS §1): how many departments a tool
+-- serves, whether it is an island (it serves exactly one department while another tool of the same
+-- capability serves other departments) and the duplicate licence spend of an island = its seats in
+-- that department x the catalogue's monthly seat price. A department counts as served when at least
+-- var('fragmentation_min_department_users') of its people held a seat or used the tool that month,
+-- so a single colleague who moved departments with their seat does not make a tool "shared".
+{% set min_users = var('fragmentation_min_department_users', 3) %}
+
+with daily as (
+    select *
+    from {{ ref('int_adoption__person_tool_daily') }}
+    where department_name is not null
+        and (has_seat or days_since_active = 0)
+),
+
+month_ends as (
+    -- The last reported day of each month: its seats are the month's seats.
+    select
+        cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as month_start,
+        max(calendar_date) as last_day
+    from {{ ref('int_adoption__calendar_days') }}
+    group by 1
+),
+
+per_department as (
+    select
+        cast({{ dbt.date_trunc('month', 'daily.calendar_date') }} as date) as month_start,
+        daily.tool,
+        daily.department_name,
+        count(distinct daily.actor_key) as users,
+        count(distinct case when daily.is_active_today then daily.actor_key end) as active_users,
+        count(distinct case when daily.has_seat and daily.calendar_date = month_ends.last_day then daily.actor_key end) as month_end_seats
+    from daily
+    inner join month_ends on month_ends.month_start = cast({{ dbt.date_trunc('month', 'daily.calendar_date') }} as date)
+    group by 1, 2, 3
+),
+
+catalogue as (
+    select * from {{ ref('int_adoption__tool_catalogue') }}
+),
+
+with_capability as (
+    select
+        per_department.*,
+        catalogue.capability,
+        catalogue.vendor,
+        catalogue.monthly_seat_price_eur,
+        per_department.users >= {{ min_users }} as is_served
+    from per_department
+    inner join catalogue
+        on catalogue.tool = per_department.tool
+        and catalogue.valid_from <= per_department.month_start
+        and (catalogue.valid_to is null or per_department.month_start < catalogue.valid_to)
+),
+
+per_tool as (
+    select
+        month_start,
+        capability,
+        tool,
+        max(vendor) as vendor,
+        max(monthly_seat_price_eur) as monthly_seat_price_eur,
+        sum(case when is_served then 1 else 0 end) as departments,
+        {{ dbt.listagg("case when is_served then department_name end", "', '", "order by department_name") }} as department_names,
+        max(case when is_served then department_name end) as any_served_department,
+        sum(month_end_seats) as seats,
+        sum(active_users) as active_users
+    from with_capability
+    group by month_start, capability, tool
+),
+
+capability_departments as (
+    -- Which tools of a capability serve which departments this month.
+    select month_start, capability, tool, department_name
+    from with_capability
+    where is_served
+),
+
+islands as (
+    select
+        per_tool.month_start,
+        per_tool.tool,
+        per_tool.departments = 1
+        and exists (
+            select 1
+            from capability_departments as other
+            where other.month_start = per_tool.month_start
+                and other.capability = per_tool.capability
+                and other.tool <> per_tool.tool
+                and other.department_name <> per_tool.any_served_department
+        ) as is_island
+    from per_tool
+)
+
+select
+    cast(per_tool.month_start as date) as month_start,
+    cast(per_tool.capability as {{ dbt.type_string() }}) as capability,
+    cast(per_tool.tool as {{ dbt.type_string() }}) as tool,
+    cast(per_tool.vendor as {{ dbt.type_string() }}) as vendor,
+    cast(count(*) over (partition by per_tool.month_start, per_tool.capability) as {{ dbt.type_bigint() }}) as tools_in_capability,
+    cast(per_tool.departments as {{ dbt.type_bigint() }}) as departments,
+    cast(per_tool.department_names as {{ dbt.type_string() }}) as department_names,
+    cast(per_tool.seats as {{ dbt.type_bigint() }}) as seats,
+    cast(per_tool.active_users as {{ dbt.type_bigint() }}) as active_users,
+    islands.is_island,
+    cast(case when islands.is_island then lower(replace(per_tool.any_served_department, ' ', '_')) end as {{ dbt.type_string() }}) as island_department_id,
+    cast(case when islands.is_island then island_seats.month_end_seats * per_tool.monthly_seat_price_eur else 0 end as {{ type_double() }}) as duplicate_spend_eur
+from per_tool
+inner join islands on islands.month_start = per_tool.month_start and islands.tool = per_tool.tool
+left join with_capability as island_seats
+    on island_seats.month_start = per_tool.month_start
+    and island_seats.tool = per_tool.tool
+    and island_seats.department_name = per_tool.any_served_department

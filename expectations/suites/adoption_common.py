@@ -1,0 +1,97 @@
+"""Shared pieces of the adoption, value-chain and KPI suites.
+
+A mart whose sources were never landed (a deployment without that vendor) is rightly empty, so the
+volume and freshness expectations hold "unless none of the mart's raw tables has a row".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from expectations.spec import Expect, SqlExpect, SuiteContext, volume_expectation
+
+USAGE_TABLES = ("raw_github_copilot.user_day_usage", "raw_m365_copilot.usage_user_detail", "raw_openai.completions_usage")
+SURVEY_TABLES = ("raw_typeform.answers", "raw_qualtrics.answers", "raw_survey_csv.answers")
+TRAINING_TABLES = ("raw_training_csv.enrolments",)
+TICKET_TABLES = ("raw_zendesk.tickets",)
+
+
+def landed_rows_sql(raw_tables: Sequence[str]) -> str:
+    return " + ".join(f"(select count(*) from {t})" for t in raw_tables)
+
+
+def volume(ctx: SuiteContext, relation: str, raw_tables: Sequence[str]) -> tuple[list[Expect], list[SqlExpect]]:
+    """Row count band after a non-empty publication; before one, not empty unless nothing was landed."""
+    if ctx.previous_row_count:
+        return volume_expectation(ctx), []
+    landed = landed_rows_sql(raw_tables)
+    return [], [
+        SqlExpect(
+            label="volume: not empty when its sources were landed",
+            sql=f"""
+                select
+                    (select count(*) from {{marts}}.{relation}) || ' rows, ' || ({landed}) || ' source rows landed',
+                    (select count(*) from {{marts}}.{relation}) > 0 or ({landed}) = 0
+            """,
+        )
+    ]
+
+
+def freshness(ctx: SuiteContext, relation: str, column: str, max_delay_days: int, raw_tables: Sequence[str]) -> SqlExpect:
+    """The latest period is recent, unless nothing was landed (then the mart is empty)."""
+    oldest = (ctx.today - dt.timedelta(days=max_delay_days)).isoformat()
+    landed = landed_rows_sql(raw_tables)
+    return SqlExpect(
+        label=f"freshness: latest {column} not before {oldest} ({max_delay_days} days)",
+        sql=f"""
+            select
+                coalesce(cast((select max({column}) from {{marts}}.{relation}) as varchar), 'none'),
+                coalesce((select max({column}) from {{marts}}.{relation}) >= date '{oldest}', ({landed}) = 0)
+        """,
+    )
+
+
+def schema(columns: Sequence[str]) -> Expect:
+    return Expect("ExpectTableColumnsToMatchSet", {"column_set": list(columns), "exact_match": True}, label="schema: columns")
+
+
+def grain(columns: Sequence[str]) -> Expect:
+    return Expect(
+        "ExpectCompoundColumnsToBeUnique", {"column_list": list(columns)}, label=f"grain: {' x '.join(columns)} unique"
+    )
+
+
+def not_null(*columns: str) -> list[Expect]:
+    return [Expect("ExpectColumnValuesToNotBeNull", {"column": c}, label=f"key not null: {c}") for c in columns]
+
+
+def between(column: str, low: float | None, high: float | None) -> Expect:
+    kwargs: dict = {"column": column}
+    if low is not None:
+        kwargs["min_value"] = low
+    if high is not None:
+        kwargs["max_value"] = high
+    return Expect("ExpectColumnValuesToBeBetween", kwargs, label=f"range: {column} in [{low}, {high}]")
+
+
+def departments_known(column: str, ctx: SuiteContext, extra: Sequence[str] = ()) -> Expect:
+    return Expect(
+        "ExpectColumnValuesToBeInSet",
+        {"column": column, "value_set": sorted(set(ctx.department_ids) | set(extra))},
+        label=f"referential integrity: {column} in dim_department",
+    )
+
+
+def privacy_floor(relation: str, n_column: str, value_columns: Sequence[str], ctx: SuiteContext,
+                  flag_column: str = "is_suppressed") -> SqlExpect:
+    """No figure over fewer than k people is published, and every such row is flagged."""
+    published = " or ".join(f"{c} is not null" for c in value_columns)
+    return SqlExpect(
+        label=f"privacy floor: no {', '.join(value_columns)} over fewer than k={ctx.privacy_k} people",
+        sql=f"""
+            select count(*) || ' rows below k published or unflagged', count(*) = 0
+            from {{marts}}.{relation}
+            where {n_column} < {ctx.privacy_k} and ({published} or not coalesce({flag_column}, false))
+        """,
+    )
