@@ -54,3 +54,18 @@ def materialize_everything(instance: dg.DagsterInstance, **kwargs) -> dg.Execute
 def temp_instance(directory: Path) -> dg.DagsterInstance:
     directory.mkdir(parents=True, exist_ok=True)
     return dg.DagsterInstance.local_temp(str(directory), overrides={"telemetry": {"enabled": False}})
+
+
+def failures(result: dg.ExecuteInProcessResult) -> str:
+    """The failed steps and failed checks of a run, for assertion messages."""
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            while error and error.cause:
+                error = error.cause
+            lines.append(f"{event.step_key}: {error.message.strip()[:800] if error else '?'}")
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            lines.append(f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}: {evaluation.description}")
+    return "\n".join(lines) or "no failed step"

@@ -42,3 +42,15 @@ def test_code_location_loads_without_great_expectations_or_dbt_parsing(tmp_path)
 def test_workspace_yaml_points_at_the_definitions():
     text = (ROOT / "workspace.yaml").read_text()
     assert "module_name: pipelines.definitions" in text and "attribute: defs" in text
+
+
+def test_dagster_loads_the_workspace_as_dagster_dev_does(tmp_path):
+    """`dagster dev` (README: `make ui`) loads workspace.yaml; validating it runs the same loading."""
+    dagster = Path(sys.executable).with_name("dagster")
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "ARCHIPELAGO_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path)}
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    out = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    assert "Validation successful for code location archipelago" in out.stdout + out.stderr
