@@ -15,6 +15,7 @@ SUITE_MODULES = (
     "expectations.suites.org_headcount_by_department",
     "expectations.suites.silo_handoffs_weekly",
     "expectations.suites.silo_department_openness_weekly",
+    "expectations.suites.silo_epic_lead_time_monthly",
     "expectations.suites.adoption_tool_usage_daily",
     "expectations.suites.adoption_team_phase_weekly",
     "expectations.suites.adoption_sentiment_monthly",

@@ -10,29 +10,32 @@ def _landed_tickets_sql() -> str:
     return " + ".join(f"(select count(*) from {t})" for t in TICKET_TABLES)
 
 
-def volume(ctx: SuiteContext, table: str) -> tuple[list[Expect], list[SqlExpect]]:
-    """Row count band after a non-empty publication; before one, not empty unless no ticket was landed."""
+def volume(ctx: SuiteContext, table: str, landed: str | None = None) -> tuple[list[Expect], list[SqlExpect]]:
+    """Row count band after a non-empty publication; before one, not empty unless nothing was landed.
+
+    `landed` counts the source rows the mart is built from (default: tickets of every system).
+    """
     if ctx.previous_row_count:
         return volume_expectation(ctx), []
-    landed = _landed_tickets_sql()
+    landed = landed or _landed_tickets_sql()
     return [], [
         SqlExpect(
-            label="volume: not empty when tickets were landed",
+            label="volume: not empty when its source rows were landed",
             sql=f"""
                 select
-                    (select count(*) from {{marts}}.{table}) || ' rows, ' || ({landed}) || ' tickets landed',
+                    (select count(*) from {{marts}}.{table}) || ' rows, ' || ({landed}) || ' source rows landed',
                     (select count(*) from {{marts}}.{table}) > 0 or ({landed}) = 0
             """,
         )
     ]
 
 
-def freshness(ctx: SuiteContext, table: str, column: str, max_delay_days: int) -> SqlExpect:
-    """The latest week is recent, unless no ticket was landed at all (then the mart is empty)."""
+def freshness(ctx: SuiteContext, table: str, column: str, max_delay_days: int, landed: str | None = None) -> SqlExpect:
+    """The latest period is recent, unless nothing was landed at all (then the mart is empty)."""
     import datetime as dt  # noqa: PLC0415
 
     oldest = (ctx.today - dt.timedelta(days=max_delay_days)).isoformat()
-    landed = _landed_tickets_sql()
+    landed = landed or _landed_tickets_sql()
     return SqlExpect(
         label=f"freshness: latest {column} not before {oldest} ({max_delay_days} days)",
         sql=f"""

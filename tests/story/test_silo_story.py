@@ -182,3 +182,18 @@ def test_no_person_key_is_published(published):
     ).fetchall()
     assert {t for t, _ in columns} >= {"handoffs_weekly", "department_openness_weekly"}
     assert not [c for _, c in columns if "person" in c.lower()]
+
+
+def test_most_epics_are_cross_functional(published, story_build):
+    # Story: about 1 issue in 40 belongs to an epic, and most epics have children in 2-3 departments.
+    cross, single, cross_lead = published.execute(
+        """
+        select sum(case when is_cross_functional then epics_resolved else 0 end),
+               sum(case when not is_cross_functional then epics_resolved else 0 end),
+               sum(case when is_cross_functional then lead_time_days_mean * epics_resolved end)
+                   / sum(case when is_cross_functional then epics_resolved end)
+        from silo.epic_lead_time_monthly
+        """
+    ).fetchone()
+    assert cross > single and cross + single > 20
+    assert cross_lead > 0
