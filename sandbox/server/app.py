@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
@@ -120,11 +121,33 @@ def _truncating(send):
     return wrapped
 
 
-def build_app(state: ServerState) -> Starlette:
+class SimulatedDateMiddleware:
+    """Every response's `Date` header tells the simulated time, as a vendor's clock would: clients
+    that date their snapshots by the server (seats, licences, directory) then agree with the data."""
+
+    def __init__(self, app, state: ServerState):
+        self.app, self.state = app, state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_date(message):
+            if message["type"] == "http.response.start":
+                stamp = format_datetime(self.state.now.replace(tzinfo=UTC), usegmt=True).encode("latin-1")
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", stamp)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
+
+
+def build_app(state: ServerState) -> SimulatedDateMiddleware:
     mounts = [Mount(prefix, app=FaultMiddleware(Starlette(routes=module.routes(state)), source, state))
               for prefix, source, module in MOUNTS]
     mounts.append(Route("/", lambda request: json_response(_index(state))))
-    return Starlette(routes=mounts)
+    return SimulatedDateMiddleware(Starlette(routes=mounts), state)
 
 
 def _index(state: ServerState) -> dict:

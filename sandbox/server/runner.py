@@ -73,7 +73,7 @@ class SandboxServer:
         self.write_exports()
         _ = self.org.usage  # build the usage matrices now, not racily inside two first requests
         config = uvicorn.Config(build_app(self.state), log_level=self._log_level, lifespan="off",
-                                access_log=False, timeout_keep_alive=5)
+                                access_log=False, timeout_keep_alive=5, date_header=False)
         self._server = uvicorn.Server(config)
         logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # injected drops are not server errors
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
