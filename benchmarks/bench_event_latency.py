@@ -1,0 +1,83 @@
+"""Latency from a signed webhook to a republished mart, on the demo organisation.
+
+    .venv/bin/python benchmarks/bench_event_latency.py --employees 300 --months 12
+
+Builds the demo organisation once (full refresh, not timed), then: the sandbox advances one day and
+posts a signed Jira webhook for a change -> the receiver stores it -> the inbox sensor requests a run
+of the Jira assets -> that run lands the change -> declarative automation requests the downstream
+models, their checks and the publication -> those runs finish. Prints each stage and the total.
+Sensor and automation ticks are evaluated back to back here; a deployment adds their intervals
+(inbox sensor 15 s, automation sensor 30 s by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--employees", type=int, default=300)
+    parser.add_argument("--months", type=int, default=12)
+    args = parser.parse_args()
+
+    import dagster as dg  # noqa: PLC0415
+    from archipelago_testing import materialize_everything, temp_instance  # noqa: PLC0415
+    from events.test_event_driven_refresh import Receiver, _automate  # noqa: PLC0415
+
+    from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
+
+    end = dt.date(2026, 10, 31)
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        os.environ.update({
+            "ARCHIPELAGO_HOME": str(home), "ARCHIPELAGO_PSEUDONYM_KEY": "benchmark-key-0123456789abcdef",
+            "ARCHIPELAGO_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
+            "ARCHIPELAGO_TODAY": (end + dt.timedelta(days=1)).isoformat(),
+        })
+        org = generate_organisation(seed=42, employees=args.employees, months=args.months, end_date=end)
+        with SandboxServer(org, port=0, exports_dir=Path(tmp) / "exports") as server:
+            env = server.env()
+            os.environ.update(env)
+            instance = temp_instance(Path(tmp) / "instance")
+            print("full refresh (not timed) …", file=sys.stderr)
+            assert materialize_everything(instance).success
+            from pipelines.definitions import ASSETS, CHECKS, RAW_KEYS, RESOURCES  # noqa: PLC0415
+            from pipelines.sensors.inbox_sensor import build_inbox_sensor  # noqa: PLC0415
+
+            defs = dg.Definitions(assets=ASSETS, asset_checks=CHECKS, resources=RESOURCES)
+            cursor, _, _ = _automate(defs, instance, None)
+            sensor = build_inbox_sensor(RAW_KEYS, debounce_seconds=0, home=home)
+            stages = []
+            with Receiver(home, {"jira": env["JIRA_WEBHOOK_SECRET"]}) as receiver:
+                t0 = time.perf_counter()
+                server.advance(days=1, webhook_urls={"jira": receiver.url("jira")})
+                stages.append(("webhook posted and stored", time.perf_counter()))
+            evaluation = sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+            [request] = evaluation.run_requests
+            stages.append(("inbox sensor tick", time.perf_counter()))
+            assert materialize_everything(instance, selection=request.asset_selection, tags=request.tags).success
+            stages.append(("Jira assets landed the change", time.perf_counter()))
+            _, requests, runs = _automate(defs, instance, cursor)
+            assert requests and all(r.success for r in runs)
+            stages.append(("models, checks and publication", time.perf_counter()))
+    previous = t0
+    print(f"webhook -> republished marts, {args.employees} employees x {args.months} months")
+    for label, at in stages:
+        print(f"  {label:<34} {at - previous:7.1f} s")
+        previous = at
+    print(f"  {'total':<34} {previous - t0:7.1f} s")
+
+
+if __name__ == "__main__":
+    main()
