@@ -41,3 +41,11 @@ from (
 ) as shares
 where share > {{ max_share }}
 {% endtest %}
+
+{#- At most n rows per group (e.g. no more than nine KPIs per department and month). -#}
+{% test at_most_n_per_group(model, group_by, n) %}
+select {{ group_by | join(', ') }}, count(*) as row_count
+from {{ model }}
+group by {{ group_by | join(', ') }}
+having count(*) > {{ n }}
+{% endtest %}

@@ -22,6 +22,9 @@ SUITE_MODULES = (
     "expectations.suites.adoption_training_monthly",
     "expectations.suites.silo_ai_tool_fragmentation",
     "expectations.suites.silo_collaboration_scores_monthly",
+    "expectations.suites.value_chain_ticket_outcomes_monthly",
+    "expectations.suites.value_chain_initiative_links",
+    "expectations.suites.kpi_scorecard_monthly",
 )
 
 

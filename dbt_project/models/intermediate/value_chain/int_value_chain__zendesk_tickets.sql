@@ -1,0 +1,49 @@
+-- One row per Zendesk ticket with the outcomes of the value chain: the department of its first group
+-- (the group that replies first, via the ticket_group_departments seed), first-reply and full
+-- resolution time (calendar minutes, Zendesk's metric set), reopens, CSAT, and whether it was
+-- AI-assisted (a tag in var ai_assisted_ticket_tags; the usage report alone cannot tell which ticket
+-- a draft was written for).
+{% set ai_tags = var('ai_assisted_ticket_tags', ['ai_draft']) %}
+
+with first_group as (
+    select ticket_id, value as first_group_id
+    from {{ ref('stg_zendesk__ticket_audit_events') }}
+    where field_name = 'group_id' and value is not null
+    qualify row_number() over (partition by ticket_id order by created_at, audit_id, event_id) = 1
+),
+
+group_departments as (
+    select
+        mapping.group_name,
+        mapping.department_name,
+        mapping.valid_from,
+        lead(mapping.valid_from) over (partition by mapping.group_name order by mapping.valid_from) as valid_to
+    from {{ ref('ticket_group_departments') }} as mapping
+    where mapping.source = 'zendesk'
+)
+
+select
+    tickets.ticket_id,
+    tickets.created_at,
+    cast(tickets.created_at as date) as created_on,
+    tickets.status,
+    groups.group_name as first_group_name,
+    group_departments.department_name,
+    (
+        {% for tag in ai_tags %}tickets.tags_json like '%"{{ tag }}"%'{% if not loop.last %} or {% endif %}{% endfor %}
+    ) as is_ai_assisted,
+    tickets.status in ('solved', 'closed') as is_solved,
+    metrics.reply_time_calendar_minutes as first_reply_minutes,
+    case when tickets.status in ('solved', 'closed') then metrics.full_resolution_time_calendar_minutes end as full_resolution_minutes,
+    coalesce(metrics.reopens, 0) > 0 as is_reopened,
+    tickets.satisfaction_score in ('good', 'bad') as is_rated,
+    tickets.satisfaction_score = 'good' as is_rated_good
+from {{ ref('stg_zendesk__tickets') }} as tickets
+left join {{ ref('stg_zendesk__ticket_metrics') }} as metrics on metrics.ticket_id = tickets.ticket_id
+left join first_group on first_group.ticket_id = tickets.ticket_id
+left join {{ ref('stg_zendesk__groups') }} as groups
+    on {{ dbt.safe_cast('groups.group_id', api.Column.translate_type('string')) }} = first_group.first_group_id
+left join group_departments
+    on group_departments.group_name = groups.group_name
+    and group_departments.valid_from <= cast(tickets.created_at as date)
+    and (group_departments.valid_to is null or cast(tickets.created_at as date) < group_departments.valid_to)

@@ -1,0 +1,134 @@
+-- KPI scorecard per month, department and KPI (METRICS §4): at most nine core KPIs, each with
+-- baseline (observation-weighted mean of the first var kpi_baseline_months months with data), current
+-- value, target (config/kpi_targets.csv) and status: on_track when the target is met, at_risk when
+-- within at_risk_margin of it, off_track beyond, no_data without a value. A shared cross-functional
+-- KPI (is_shared) is one target owned by several departments: each owner gets a row carrying the
+-- owners' combined value (weighted by observations: exact for shares, approximate for medians/NPS).
+{% set baseline_months = var('kpi_baseline_months', 3) %}
+
+with values_ as (
+    select * from {{ ref('int_kpi__department_month_values') }}
+),
+
+months as (
+    select distinct month_start from values_
+),
+
+departments as (
+    select department_id, department_name from {{ ref('dim_department') }}
+),
+
+targets as (
+    select
+        kpi,
+        departments as owner_list,
+        is_shared,
+        target_value,
+        direction,
+        at_risk_margin,
+        unit,
+        cast(valid_from as date) as valid_from
+    from {{ ref('kpi_targets') }}
+),
+
+applicable as (
+    -- The target row in force for each month, department and KPI: a listed department beats '*',
+    -- then the latest version.
+    select
+        months.month_start,
+        departments.department_id,
+        departments.department_name,
+        targets.*,
+        row_number() over (
+            partition by months.month_start, departments.department_name, targets.kpi
+            order by case when targets.owner_list = '*' then 2 else 1 end, targets.valid_from desc
+        ) as preference
+    from months
+    cross join departments
+    inner join targets
+        on targets.valid_from <= months.month_start
+        and (
+            targets.owner_list = '*'
+            or {{ dbt.position(dbt.concat(["'|'", 'departments.department_name', "'|'"]), dbt.concat(["'|'", 'targets.owner_list', "'|'"])) }} > 0
+        )
+),
+
+chosen as (
+    select * from applicable where preference = 1
+),
+
+measured as (
+    -- A department's own value, or the owners' combined value for a shared KPI.
+    select
+        chosen.month_start,
+        chosen.department_id,
+        chosen.department_name,
+        chosen.kpi,
+        chosen.is_shared,
+        case when chosen.is_shared then chosen.owner_list else chosen.department_name end as owner_departments,
+        chosen.target_value,
+        chosen.direction,
+        chosen.at_risk_margin,
+        chosen.unit,
+        case
+            when chosen.is_shared
+                then sum(values_.kpi_value * values_.observations) / nullif(sum(case when values_.kpi_value is not null then values_.observations end), 0)
+            else max(case when values_.department_name = chosen.department_name then values_.kpi_value end)
+        end as current_value,
+        case
+            when chosen.is_shared then sum(case when values_.kpi_value is not null then values_.observations end)
+            else max(case when values_.department_name = chosen.department_name then values_.observations end)
+        end as observations
+    from chosen
+    left join values_
+        on values_.month_start = chosen.month_start
+        and values_.kpi = chosen.kpi
+        and (
+            values_.department_name = chosen.department_name
+            or (chosen.is_shared and {{ dbt.position(dbt.concat(["'|'", 'values_.department_name', "'|'"]), dbt.concat(["'|'", 'chosen.owner_list', "'|'"])) }} > 0)
+        )
+    group by chosen.month_start, chosen.department_id, chosen.department_name, chosen.kpi, chosen.is_shared,
+        chosen.owner_list, chosen.target_value, chosen.direction, chosen.at_risk_margin, chosen.unit
+),
+
+ranked as (
+    select
+        measured.*,
+        case when current_value is not null
+             then row_number() over (partition by department_id, kpi, current_value is not null order by month_start) end as data_month_number
+    from measured
+),
+
+baselines as (
+    select
+        department_id,
+        kpi,
+        sum(current_value * coalesce(observations, 1)) / nullif(sum(coalesce(observations, 1)), 0) as baseline_value
+    from ranked
+    where data_month_number <= {{ baseline_months }}
+    group by department_id, kpi
+)
+
+select
+    cast(ranked.month_start as date) as month_start,
+    cast(ranked.department_id as {{ dbt.type_string() }}) as department_id,
+    cast(ranked.department_name as {{ dbt.type_string() }}) as department_name,
+    cast(ranked.kpi as {{ dbt.type_string() }}) as kpi,
+    cast(ranked.unit as {{ dbt.type_string() }}) as kpi_unit,
+    ranked.is_shared,
+    cast(ranked.owner_departments as {{ dbt.type_string() }}) as owner_departments,
+    cast(baselines.baseline_value as {{ type_double() }}) as baseline_value,
+    cast(ranked.current_value as {{ type_double() }}) as current_value,
+    cast(ranked.target_value as {{ type_double() }}) as target_value,
+    cast(ranked.direction as {{ dbt.type_string() }}) as direction,
+    cast(ranked.observations as {{ dbt.type_bigint() }}) as observations,
+    cast(case
+        when ranked.current_value is null then 'no_data'
+        when ranked.direction = 'higher' and ranked.current_value >= ranked.target_value then 'on_track'
+        when ranked.direction = 'lower' and ranked.current_value <= ranked.target_value then 'on_track'
+        when ranked.direction = 'higher' and ranked.current_value >= ranked.target_value - ranked.at_risk_margin then 'at_risk'
+        when ranked.direction = 'lower' and ranked.current_value <= ranked.target_value + ranked.at_risk_margin then 'at_risk'
+        else 'off_track'
+    end as {{ dbt.type_string() }}) as status
+from ranked
+left join baselines on baselines.department_id = ranked.department_id and baselines.kpi = ranked.kpi

@@ -1,0 +1,30 @@
+-- Zendesk ticket outcomes per month, department and AI assistance (METRICS §3, links 3 and 4).
+-- Tickets belong to the month they were created in and to the department of their first group.
+-- first reply and resolution: medians in calendar minutes (resolution over solved tickets);
+-- reopen rate = reopened / solved; CSAT = good / rated. Tickets are customers' requests, not
+-- employees' answers, so the privacy floor does not apply; low counts are published with their n.
+with tickets as (
+    select *
+    from {{ ref('int_value_chain__zendesk_tickets') }}
+    where department_name is not null
+)
+
+select
+    cast({{ dbt.date_trunc('month', 'created_on') }} as date) as month_start,
+    cast({{ department_id('department_name') }} as {{ dbt.type_string() }}) as department_id,
+    cast(department_name as {{ dbt.type_string() }}) as department_name,
+    is_ai_assisted as ai_assisted,
+    cast(count(*) as {{ dbt.type_bigint() }}) as tickets_created,
+    cast(sum(case when is_solved then 1 else 0 end) as {{ dbt.type_bigint() }}) as tickets_solved,
+    cast(count(first_reply_minutes) as {{ dbt.type_bigint() }}) as tickets_replied,
+    cast(percentile_cont(0.5) within group (order by first_reply_minutes) as {{ type_double() }}) as median_first_reply_minutes,
+    cast(percentile_cont(0.5) within group (order by full_resolution_minutes) as {{ type_double() }}) as median_resolution_minutes,
+    cast(case when sum(case when is_solved then 1 else 0 end) > 0
+              then 1.0 * sum(case when is_solved and is_reopened then 1 else 0 end) / sum(case when is_solved then 1 else 0 end)
+         end as {{ type_double() }}) as reopen_rate,
+    cast(sum(case when is_rated then 1 else 0 end) as {{ dbt.type_bigint() }}) as tickets_rated,
+    cast(case when sum(case when is_rated then 1 else 0 end) > 0
+              then 1.0 * sum(case when is_rated_good then 1 else 0 end) / sum(case when is_rated then 1 else 0 end)
+         end as {{ type_double() }}) as csat_good_share
+from tickets
+group by 1, 2, 3, 4

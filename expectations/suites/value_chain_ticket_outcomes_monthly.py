@@ -1,0 +1,54 @@
+"""value_chain.ticket_outcomes_monthly: Zendesk first reply, resolution, reopens and CSAT per month x department x AI assistance."""
+
+from expectations.spec import SqlExpect, SuiteContext, Expect
+from expectations.suites.adoption_common import (
+    TICKET_TABLES, between, departments_known, freshness, grain, not_null, schema, volume,
+)
+
+TABLE = "value_chain.ticket_outcomes_monthly"
+RELATION = "ticket_outcomes_monthly"
+MAX_DELAY_DAYS = 45
+COLUMNS = (
+    "month_start", "department_id", "department_name", "ai_assisted", "tickets_created", "tickets_solved",
+    "tickets_replied", "median_first_reply_minutes", "median_resolution_minutes", "reopen_rate", "tickets_rated",
+    "csat_good_share",
+)
+
+
+def expectations(ctx: SuiteContext) -> list[Expect]:
+    return [
+        schema(COLUMNS),
+        grain(("month_start", "department_id", "ai_assisted")),
+        *not_null("month_start", "department_id", "ai_assisted", "tickets_created"),
+        departments_known("department_id", ctx),
+        between("reopen_rate", 0, 1),
+        between("csat_good_share", 0, 1),
+        between("median_first_reply_minutes", 0, None),
+        between("median_resolution_minutes", 0, None),
+        *volume(ctx, RELATION, TICKET_TABLES)[0],
+    ]
+
+
+def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
+    return [
+        SqlExpect(
+            label="range: solved, replied and rated tickets never exceed tickets created",
+            sql=f"""
+                select count(*), count(*) = 0 from {{marts}}.{RELATION}
+                where tickets_solved > tickets_created or tickets_replied > tickets_created or tickets_rated > tickets_created
+            """,
+        ),
+        SqlExpect(
+            # Every Zendesk ticket with a department is counted exactly once.
+            label="consistency: tickets created sum to the Zendesk tickets with a department",
+            sql=f"""
+                select
+                    coalesce((select sum(tickets_created) from {{marts}}.{RELATION}), 0) || ' vs ' ||
+                    (select count(*) from intermediate.int_value_chain__zendesk_tickets where department_name is not null),
+                    coalesce((select sum(tickets_created) from {{marts}}.{RELATION}), 0) =
+                    (select count(*) from intermediate.int_value_chain__zendesk_tickets where department_name is not null)
+            """,
+        ),
+        freshness(ctx, RELATION, "month_start", MAX_DELAY_DAYS, TICKET_TABLES),
+        *volume(ctx, RELATION, TICKET_TABLES)[1],
+    ]
