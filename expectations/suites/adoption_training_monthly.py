@@ -11,7 +11,8 @@ MAX_DELAY_DAYS = 62
 COLUMNS = (
     "month_start", "department_id", "department_name", "headcount", "participants", "completers",
     "participation_rate", "completion_rate", "module_starts_in_month", "module_completions_in_month",
-    "skill_gain_people", "skill_gain_points", "is_skill_gain_suppressed",
+    "skill_gain_people", "skill_gain_points", "is_skill_gain_suppressed", "use_case_proposals",
+    "use_case_proposals_implemented",
 )
 
 
@@ -36,6 +37,7 @@ def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
             sql=f"""
                 select count(*), count(*) = 0 from {{marts}}.{RELATION}
                 where completers > participants or participants > headcount
+                   or use_case_proposals_implemented > use_case_proposals
             """,
         ),
         freshness(ctx, RELATION, "month_start", MAX_DELAY_DAYS, TRAINING_TABLES),

@@ -7,12 +7,15 @@ with openai_member_tool as (
     -- they use most (HR's recruiting screener is not Marketing's chat tool).
     select identity_key, tool
     from (
-        select identity_key, tool, sum(intensity_units) as units
+        select
+            identity_key,
+            tool,
+            row_number() over (partition by identity_key order by sum(intensity_units) desc, tool) as preference
         from {{ ref('int_adoption__tool_activity_daily') }}
         where identity_source = 'openai'
         group by identity_key, tool
     ) as per_tool
-    qualify row_number() over (partition by identity_key order by units desc, tool) = 1
+    where preference = 1
 ),
 
 snapshots as (
@@ -76,7 +79,7 @@ seats as (
 )
 
 select distinct
-    coalesce(seats.person_key, seats.identity_source || ':' || seats.identity_key) as actor_key,
+    coalesce(seats.person_key, {{ dbt.concat(['seats.identity_source', "':'", 'seats.identity_key']) }}) as actor_key,
     seats.person_key,
     seats.tool,
     days.calendar_date as seat_date

@@ -96,7 +96,7 @@ unioned as (
 )
 
 select
-    coalesce(person_key, identity_source || ':' || identity_key) as actor_key,
+    coalesce(person_key, {{ dbt.concat(['identity_source', "':'", 'identity_key']) }}) as actor_key,
     person_key,
     person_key is not null as is_resolved,
     identity_source,

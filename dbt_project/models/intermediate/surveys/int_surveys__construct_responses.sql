@@ -16,7 +16,7 @@ scored as (
         survey_tool,
         survey_id,
         response_id,
-        coalesce(person_key, survey_tool || ':' || survey_id || ':' || response_id) as respondent_key,
+        coalesce(person_key, {{ dbt.concat(['survey_tool', "':'", 'survey_id', "':'", 'response_id']) }}) as respondent_key,
         person_key,
         submitted_on,
         department_name,

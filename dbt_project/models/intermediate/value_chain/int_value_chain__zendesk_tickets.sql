@@ -6,10 +6,16 @@
 {% set ai_tags = var('ai_assisted_ticket_tags', ['ai_draft']) %}
 
 with first_group as (
-    select ticket_id, value as first_group_id
-    from {{ ref('stg_zendesk__ticket_audit_events') }}
-    where field_name = 'group_id' and value is not null
-    qualify row_number() over (partition by ticket_id order by created_at, audit_id, event_id) = 1
+    select ticket_id, first_group_id
+    from (
+        select
+            ticket_id,
+            value as first_group_id,
+            row_number() over (partition by ticket_id order by created_at, audit_id, event_id) as position
+        from {{ ref('stg_zendesk__ticket_audit_events') }}
+        where field_name = 'group_id' and value is not null
+    ) as group_events
+    where position = 1
 ),
 
 group_departments as (

@@ -48,7 +48,7 @@ select
     cast(counted.week_start as date) as week_start,
     cast(counted.tool as {{ dbt.type_string() }}) as tool,
     cast(lower(replace(counted.department_name, ' ', '_')) as {{ dbt.type_string() }}) as department_id,
-    cast(lower(replace(counted.department_name, ' ', '_')) || '__' || lower(replace(counted.team_name, ' ', '_')) as {{ dbt.type_string() }}) as team_id,
+    cast({{ dbt.concat([department_id('counted.department_name'), "'__'", department_id('counted.team_name')]) }} as {{ dbt.type_string() }}) as team_id,
     cast(counted.team_name as {{ dbt.type_string() }}) as team_name,
     cast(counted.headcount as {{ dbt.type_bigint() }}) as headcount,
     cast(case when counted.headcount >= {{ k }} then counted.seat_holders end as {{ dbt.type_bigint() }}) as seat_holders,

@@ -2,7 +2,9 @@
 -- department at month end who had started / completed an AI module by then, over its headcount;
 -- starts and completions within the month; skill gain = mean (post - pre) assessment of the
 -- department's completers with both scores so far. Department level: counts are not suppressed;
--- the skill-gain mean is an assessment average and follows the privacy floor k.
+-- the skill-gain mean is an assessment average and follows the privacy floor k. Innovation: AI
+-- use-case proposals (issues of the Jira projects in var use_case_jira_projects) created in the month
+-- by the department's people, and how many of them were implemented (resolution Done).
 {% set k = var('privacy_k') | int %}
 
 with month_numbers as (
@@ -96,6 +98,22 @@ skill as (
     group by month_bounds.month_start, enrolments.department_at_start
 ),
 
+proposals as (
+    select
+        cast({{ dbt.date_trunc('month', 'issues.created_at') }} as date) as month_start,
+        dept.department_name,
+        count(*) as use_case_proposals,
+        sum(case when issues.resolution = 'Done' then 1 else 0 end) as use_case_proposals_implemented
+    from {{ ref('stg_jira__issues') }} as issues
+    inner join {{ ref('int_identity__resolved') }} as ids
+        on ids.source = 'jira' and ids.identity_key = issues.reporter_key
+    {{ department_on_day_join('ids.person_key', 'issues.created_at', 'dept', 'inner') }}
+    where issues.project_key in (
+        {% for project in var('use_case_jira_projects', ['AIUC']) %}'{{ project }}'{% if not loop.last %}, {% endif %}{% endfor %}
+    )
+    group by 1, 2
+),
+
 headcounts as (
     select
         members.month_start,
@@ -121,7 +139,9 @@ select
     cast(coalesce(in_month_totals.module_completions, 0) as {{ dbt.type_bigint() }}) as module_completions_in_month,
     cast(coalesce(skill.skill_gain_people, 0) as {{ dbt.type_bigint() }}) as skill_gain_people,
     cast(case when skill.skill_gain_people >= {{ k }} then skill.skill_gain_points end as {{ type_double() }}) as skill_gain_points,
-    coalesce(skill.skill_gain_people, 0) < {{ k }} as is_skill_gain_suppressed
+    coalesce(skill.skill_gain_people, 0) < {{ k }} as is_skill_gain_suppressed,
+    cast(coalesce(proposals.use_case_proposals, 0) as {{ dbt.type_bigint() }}) as use_case_proposals,
+    cast(coalesce(proposals.use_case_proposals_implemented, 0) as {{ dbt.type_bigint() }}) as use_case_proposals_implemented
 from headcounts
 left join in_month_totals
     on in_month_totals.month_start = headcounts.month_start
@@ -129,3 +149,6 @@ left join in_month_totals
 left join skill
     on skill.month_start = headcounts.month_start
     and skill.department_name = headcounts.department_name
+left join proposals
+    on proposals.month_start = headcounts.month_start
+    and proposals.department_name = headcounts.department_name
