@@ -35,6 +35,7 @@ class SqlExpect:
     label: str
     sql: str
     severity: str = BLOCKING
+    details: dict[str, Any] = field(default_factory=dict, compare=False)  # what it looks at (kept in check_results)
 
 
 @dataclass(frozen=True)
@@ -88,4 +89,189 @@ def freshness_expectation(column: str, ctx: SuiteContext, *, max_delay_days: int
         "ExpectColumnMaxToBeBetween",
         {"column": column, "min_value": dt.datetime.combine(oldest_allowed, dt.time())},
         label=f"freshness: latest {column} not before {oldest_allowed.isoformat()} ({max_delay_days} days)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reusable patterns for suite authors. SQL helpers return `SqlExpect`s whose `{relation}` is the
+# suite's own working table and `{marts}` its schema (both filled in by the runner): they scan the
+# whole table in DuckDB, so they stay cheap on large marts and are not affected by a suite
+# validating only its recent periods on the GX side (`PERIOD_COLUMN`, see `pipelines.quality`).
+# ---------------------------------------------------------------------------------------------
+
+RELATION = "{relation}"
+DEPARTMENT_DIMENSION = "{marts}.dim_department"
+
+
+def _columns(columns: list[str] | tuple[str, ...] | str) -> list[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def grain_unique_sql(keys: list[str] | tuple[str, ...], *, relation: str = RELATION, severity: str = BLOCKING) -> SqlExpect:
+    """One row per grain key, counted in DuckDB: observed = duplicated keys and an example."""
+    keys = _columns(keys)
+    key_list = ", ".join(keys)
+    example = " || '|' || ".join(f"coalesce(cast({k} as varchar), 'NULL')" for k in keys)
+    return SqlExpect(
+        label=f"grain: {' x '.join(keys)} unique",
+        details={"kind": "grain", "keys": keys},
+        sql=f"""
+            with dup as (select {key_list}, count(*) as n from {relation} group by all having count(*) > 1)
+            select count(*) || ' duplicated grain keys'
+                   || coalesce(', e.g. ' || (select {example} || ' x' || n from dup order by n desc limit 1), ''),
+                   count(*) = 0
+            from dup
+        """,
+        severity=severity,
+    )
+
+
+def keys_not_null_sql(keys: list[str] | tuple[str, ...], *, relation: str = RELATION, severity: str = BLOCKING) -> SqlExpect:
+    """No grain key column is NULL: observed = NULL count per key column."""
+    keys = _columns(keys)
+    counts = ", ".join(f"count(*) filter (where {k} is null) as {k}" for k in keys)
+    observed = " || ', ' || ".join(f"'{k}: ' || {k}" for k in keys)
+    return SqlExpect(
+        label=f"keys not null: {', '.join(keys)}",
+        details={"kind": "not_null", "columns": keys},
+        sql=f"select {observed}, {' + '.join(keys)} = 0 from (select {counts} from {relation})",
+        severity=severity,
+    )
+
+
+def rate_between(column: str, min_value: float = 0.0, max_value: float = 1.0, *, severity: str = BLOCKING,
+                 mostly: float | None = None) -> Expect:
+    """A rate/share/score column within [min_value, max_value] (NULLs allowed: suppressed or undefined)."""
+    kwargs: dict[str, Any] = {"column": column, "min_value": min_value, "max_value": max_value}
+    if mostly is not None:
+        kwargs["mostly"] = mostly
+    return Expect("ExpectColumnValuesToBeBetween", kwargs, severity=severity,
+                  label=f"range: {column} between {min_value:g} and {max_value:g}")
+
+
+def rate_between_sql(column: str, min_value: float = 0.0, max_value: float = 1.0, *, relation: str = RELATION,
+                     severity: str = BLOCKING) -> SqlExpect:
+    """The same range check on the whole table in DuckDB: observed = rows outside, min and max seen."""
+    return SqlExpect(
+        label=f"range: {column} between {min_value:g} and {max_value:g}",
+        details={"kind": "range", "column": column, "min_value": min_value, "max_value": max_value},
+        sql=f"""
+            select count(*) filter (where {column} < {min_value!r} or {column} > {max_value!r}) || ' rows outside'
+                   || ' (min ' || coalesce(cast(min({column}) as varchar), 'NULL')
+                   || ', max ' || coalesce(cast(max({column}) as varchar), 'NULL') || ')',
+                   count(*) filter (where {column} < {min_value!r} or {column} > {max_value!r}) = 0
+            from {relation}
+        """,
+        severity=severity,
+    )
+
+
+def privacy_floor_expectation(n_column: str, value_columns: list[str] | tuple[str, ...] | str, ctx: SuiteContext, *,
+                              suppressed_column: str | None = "is_suppressed", relation: str = RELATION,
+                              severity: str = BLOCKING) -> SqlExpect:
+    """METRICS.md's privacy floor: no figure published over fewer than k people.
+
+    A row breaks the floor when any of `value_columns` is not NULL while `n_column` < k (or NULL),
+    or while `suppressed_column` says it is suppressed; and a row with n < k must be flagged
+    suppressed. Observed: the count of offending rows and the smallest n among them.
+    """
+    values = _columns(value_columns)
+    shown = " or ".join(f"{v} is not null" for v in values)
+    k = int(ctx.privacy_k)
+    bad = f"(({shown}) and ({n_column} is null or {n_column} < {k}))"
+    if suppressed_column:
+        bad += f" or (({shown}) and coalesce({suppressed_column}, false))"
+        bad += f" or ({n_column} < {k} and not coalesce({suppressed_column}, false))"
+    return SqlExpect(
+        label=f"privacy floor: {', '.join(values)} only where {n_column} >= k={k}",
+        details={"kind": "privacy_floor", "n_column": n_column, "value_columns": values,
+                 "suppressed_column": suppressed_column, "k": k},
+        sql=f"""
+            select count(*) filter (where {bad}) || ' rows break the floor'
+                   || coalesce(' (smallest n ' || cast(min({n_column}) filter (where {bad}) as varchar) || ')', ''),
+                   count(*) filter (where {bad}) = 0
+            from {relation}
+        """,
+        severity=severity,
+    )
+
+
+def referential_integrity_sql(column: str, *, dimension: str = DEPARTMENT_DIMENSION, dimension_column: str = "department_id",
+                              relation: str = RELATION, severity: str = BLOCKING) -> SqlExpect:
+    """Every non-NULL `column` value exists in the dimension (default: org.dim_department)."""
+    return SqlExpect(
+        label=f"referential integrity: {column} in {dimension.replace('{marts}', 'marts')}",
+        details={"kind": "referential_integrity", "column": column, "dimension": dimension},
+        sql=f"""
+            with orphan as (
+                select distinct t.{column} as value from {relation} t
+                where t.{column} is not null
+                  and not exists (select 1 from {dimension} d where d.{dimension_column} = t.{column}))
+            select count(*) || ' unknown values'
+                   || coalesce(', e.g. ' || (select string_agg(cast(value as varchar), ', ')
+                                              from (select value from orphan order by value limit 5)), ''),
+                   count(*) = 0
+            from orphan
+        """,
+        severity=severity,
+    )
+
+
+def department_in_dimension(column: str, ctx: SuiteContext, *, severity: str = BLOCKING) -> Expect:
+    """GX form of the department foreign key, against the dimension's ids read for this run."""
+    return Expect("ExpectColumnValuesToBeInSet", {"column": column, "value_set": sorted(ctx.department_ids)},
+                  severity=severity, label=f"referential integrity: {column} in dim_department")
+
+
+def volume_sql(ctx: SuiteContext, *, relation: str = RELATION, severity: str = BLOCKING) -> SqlExpect:
+    """`volume_expectation` counted in DuckDB over the whole table (use it when a suite validates only
+    its recent periods in GX, where the frame's row count is not the table's)."""
+    if not ctx.previous_row_count:
+        low, high, label = 1, None, "volume: not empty"
+    else:
+        low = max(int(ctx.previous_row_count * ctx.volume_min_ratio), 1)
+        high = int(ctx.previous_row_count * ctx.volume_max_ratio) + 1
+        label = (f"volume: within {ctx.volume_min_ratio:g}x-{ctx.volume_max_ratio:g}x of last publication "
+                 f"({ctx.previous_row_count} rows)")
+    upper = f" and count(*) <= {high}" if high is not None else ""
+    return SqlExpect(
+        label=label,
+        sql=f"select count(*) || ' rows', count(*) >= {low}{upper} from {relation}",
+        details={"kind": "volume", "min_value": low, "max_value": high},
+        severity=severity,
+    )
+
+
+def freshness_sql(column: str, ctx: SuiteContext, *, max_delay_days: int, relation: str = RELATION,
+                  severity: str = BLOCKING) -> SqlExpect:
+    """`freshness_expectation` in DuckDB: the latest `column` is no older than `max_delay_days`."""
+    oldest_allowed = ctx.today - dt.timedelta(days=max_delay_days)
+    return SqlExpect(
+        label=f"freshness: latest {column} not before {oldest_allowed.isoformat()} ({max_delay_days} days)",
+        details={"kind": "freshness", "column": column, "min_value": oldest_allowed.isoformat()},
+        sql=f"""
+            select 'latest ' || coalesce(cast(max({column}) as varchar), 'NULL'),
+                   coalesce(cast(max({column}) as date) >= date '{oldest_allowed.isoformat()}', false)
+            from {relation}
+        """,
+        severity=severity,
+    )
+
+
+def consistency_sql(label: str, left_sql: str, right_sql: str, *, tolerance: float = 0.0,
+                    severity: str = BLOCKING) -> SqlExpect:
+    """Two scalar queries that state the same figure agree within `tolerance` (absolute).
+
+    Each side is a SQL expression returning one number, e.g.
+    `"(select sum(handoffs) from {marts}.handoffs_weekly)"`. NULL on both sides counts as equal.
+    """
+    return SqlExpect(
+        label=f"consistency: {label}",
+        details={"kind": "consistency", "tolerance": tolerance},
+        sql=f"""
+            select coalesce(cast(l as varchar), 'NULL') || ' vs ' || coalesce(cast(r as varchar), 'NULL'),
+                   (l is null and r is null) or coalesce(abs(l - r) <= {tolerance!r}, false)
+            from (select ({left_sql}) as l, ({right_sql}) as r)
+        """,
+        severity=severity,
     )

@@ -12,6 +12,7 @@ from pipelines.assets.dbt import build_dbt_assets, dbt_resource, published_table
 from pipelines.assets.ingestion import build_ingestion_assets, source_asset_keys  # noqa: E402
 from pipelines.assets.publish import build_publish_asset  # noqa: E402
 from pipelines.checks.mart_suites import build_suite_checks  # noqa: E402
+from pipelines.checks.source_checks import build_source_checks  # noqa: E402
 from pipelines.jobs import nightly_refresh, nightly_schedule  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
 from pipelines.sensors.failure_sensor import build_failure_sensor  # noqa: E402
@@ -21,7 +22,7 @@ from pipelines.webhooks.exports_inbox import KIND_SOURCES  # noqa: E402
 
 PUBLISHED = published_tables()
 ASSETS = [*build_ingestion_assets(), build_dbt_assets(), build_publish_asset(PUBLISHED)]
-CHECKS = build_suite_checks(PUBLISHED)
+CHECKS = [*build_suite_checks(PUBLISHED), *build_source_checks()]
 RESOURCES = {**default_resources(), "dbt": dbt_resource()}
 RAW_KEYS = source_asset_keys()
 SENSORS = [

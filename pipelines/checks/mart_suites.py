@@ -14,7 +14,7 @@ import dagster as dg
 from expectations.spec import BLOCKING, Outcome
 from expectations.suites import load_suites
 from pipelines.publishing import PUBLISHED_FILE
-from pipelines.quality import blocking_failures, record_outcomes, run_suite, suite_context
+from pipelines.quality import blocking_failures, record_outcomes, run_suite, suite_context, write_data_docs
 from pipelines.resources import WarehouseResource
 
 CHECK_NAME = "gx_suite"
@@ -63,6 +63,7 @@ def build_suite_check(table: str, key: dg.AssetKey, suite: ModuleType | None) ->
             ctx = suite_context(conn, warehouse.published_dir / PUBLISHED_FILE, table)
             outcomes = run_suite(conn, table, relation_of(key), suite, ctx)
             record_outcomes(conn, context.run.run_id, outcomes)
+            write_data_docs(conn, warehouse.home_path, context.run.run_id)
         for outcome in outcomes:
             if not outcome.success:
                 context.log.warning(outcome.describe())
