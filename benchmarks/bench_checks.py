@@ -78,6 +78,7 @@ def main() -> None:
         generate_s = time.perf_counter() - started
         from pipelines.definitions import ASSETS, CHECKS, RESOURCES  # noqa: PLC0415
 
+        (Path(tmp) / "instance").mkdir()
         instance = dg.DagsterInstance.local_temp(str(Path(tmp) / "instance"), overrides={"telemetry": {"enabled": False}})
         with SandboxServer(org, port=0, exports_dir=Path(tmp) / "exports") as server:
             os.environ.update(server.env())
