@@ -60,8 +60,11 @@ def main() -> None:
             sensor = build_inbox_sensor(RAW_KEYS, debounce_seconds=0, home=home)
             stages = []
             with Receiver(home, {"jira": env["JIRA_WEBHOOK_SECRET"]}) as receiver:
+                before = server.now
+                server.advance(days=1)  # the day's changes happen; the clock starts at the webhook
                 t0 = time.perf_counter()
-                server.advance(days=1, webhook_urls={"jira": receiver.url("jira")})
+                delivery = server.emit_webhook("jira", "jira:issue_updated", receiver.url("jira"), since=before)
+                assert delivery.status_code == 200, delivery.response_text
                 stages.append(("webhook posted and stored", time.perf_counter()))
             evaluation = sensor(dg.build_sensor_context(instance=instance, definitions=defs))
             [request] = evaluation.run_requests

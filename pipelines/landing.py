@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors.base import Batch, Extractor, Reject, StreamSpec
+from pipelines.read_ahead import read_ahead
 
 LINEAGE_COLUMNS = (("_extra", "JSON"), ("_run_id", "VARCHAR"), ("_loaded_at", "TIMESTAMP"))
 
@@ -180,16 +181,19 @@ def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Bat
         raise
 
 
-def land_extractor(conn: duckdb.DuckDBPyConnection, extractor: Extractor, run_id: str, *, progress=None) -> LandingReport:
+def land_extractor(conn: duckdb.DuckDBPyConnection, extractor: Extractor, run_id: str, *, progress=None,
+                   read_ahead_batches: int = 2) -> LandingReport:
     """Run `extractor` from its committed cursor and land every batch it yields.
 
+    The next `read_ahead_batches` batches are fetched while one is written (0: fetch inline).
     `progress`, if given, is called with the running report after each batch.
     """
     ensure_tables(conn, extractor.specs)
     report = LandingReport(extractor.source, extractor.name)
     started = time.perf_counter()
     state = read_cursor(conn, extractor.source, extractor.name)
-    for batch in extractor.batches(state):
+    batches = read_ahead(extractor.batches(state), read_ahead_batches, name=f"{extractor.source}-{extractor.name}")
+    for batch in batches:
         land_batch(conn, extractor, batch, run_id)
         report.batches += 1
         report.rows += batch.row_count

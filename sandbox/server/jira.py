@@ -302,7 +302,8 @@ class JiraApi:
                     raise ValueError("token belongs to another query")
             except (ValueError, KeyError, TypeError):
                 return _error(400, "The provided next page token is invalid or expired.")
-        rows = self._filter(query, now)
+        # Every page of one search reads the same filtered list: build it once per query and clock.
+        rows = self.s.cached(("jira-search", digest, now.isoformat()), lambda: self._filter(query, now))
         page = rows[offset: offset + max_results]
         issues = [self.render(t, now, wanted, expand) for _, t in page]
         previous = self.render(rows[offset - 1][1], now, wanted, expand) if offset > 0 and page else None

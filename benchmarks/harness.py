@@ -1,0 +1,84 @@
+"""Shared parts of the connector benchmarks: a sandbox in its own process, request recording, replay.
+
+The sandbox runs as a separate process (`python -m sandbox serve`), as a vendor API is remote: its
+CPU time is not charged to the connector and the two do not share a GIL. The ceiling of a source is
+the very same HTTP requests its connector sent, replayed one after another with a plain
+`requests.Session` that reads the bodies and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def sandbox_process(*, seed: int, employees: int, months: int, end_date: str | None = None,
+                    startup_timeout: float = 900.0) -> Iterator[dict[str, str]]:
+    """Serve the sandbox organisation from a child process on 127.0.0.1; yield its variables."""
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
+        env_file = Path(tmp) / "sandbox.env"
+        command = [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--seed", str(seed),
+                   "--employees", str(employees), "--months", str(months), "--env-file", str(env_file),
+                   "--exports-dir", str(Path(tmp) / "exports")]
+        if end_date:
+            command += ["--end-date", end_date]
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            while not env_file.exists() or not env_file.read_text().endswith("\n"):
+                if child.poll() is not None:
+                    raise RuntimeError(f"the sandbox exited with {child.returncode}: {child.stderr.read()}")
+                if time.perf_counter() - started > startup_timeout:
+                    raise TimeoutError(f"the sandbox did not start within {startup_timeout:.0f} s")
+                time.sleep(0.2)
+            variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+            print(f"sandbox: {employees} employees x {months} months, seed {seed}, ready in "
+                  f"{time.perf_counter() - started:.0f} s (separate process)", file=sys.stderr, flush=True)
+            yield variables
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@contextlib.contextmanager
+def recorded_requests() -> Iterator[list[requests.PreparedRequest]]:
+    """Keep a copy of every request any `requests.Session` in this process sends, in order."""
+    sent: list[requests.PreparedRequest] = []
+    original = requests.Session.send
+
+    def send(self, request, **kwargs):
+        sent.append(request.copy())
+        return original(self, request, **kwargs)
+
+    requests.Session.send = send
+    try:
+        yield sent
+    finally:
+        requests.Session.send = original
+
+
+def replay(sent: list[requests.PreparedRequest]) -> tuple[float, int]:
+    """Send `sent` again with a plain session, reading every body; (seconds, bytes)."""
+    plain = requests.Session()
+    started = time.perf_counter()
+    size = 0
+    for request in sent:
+        size += len(plain.send(request, timeout=(5, 300)).content)
+    return time.perf_counter() - started, size
+
+
+def rate(count: float, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds > 0 else "-"
