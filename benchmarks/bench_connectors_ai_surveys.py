@@ -80,9 +80,12 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="delay every sandbox response by this much, as an API across the internet would")
     args = parser.parse_args()
 
-    with sandbox_process(seed=args.seed, employees=args.employees, months=args.months) as served, \
+    with sandbox_process(seed=args.seed, employees=args.employees, months=args.months,
+                         latency_ms=args.latency_ms) as served, \
             tempfile.TemporaryDirectory(prefix="bench-ai-") as tmp:
         # Backfill the whole generated history, so the first run reads it all.
         env = {**served, "GITHUB_COPILOT_BACKFILL_DAYS": "366", "OPENAI_USAGE_BACKFILL_DAYS": "366"}
@@ -95,7 +98,8 @@ def main() -> None:
                          f"{rate(r['records'], r['land_s']):>14}{r['raw_s']:>8.1f}{rate(r['records'], r['raw_s']):>12}"
                          f"{r['raw_s'] / r['land_s']:>11.2f}")
             print(f"  done {lines[-1]}", file=sys.stderr, flush=True)
-        print(f"{args.employees} employees x {args.months} months, seed {args.seed}")
+        print(f"{args.employees} employees x {args.months} months, seed {args.seed}, "
+              f"{args.latency_ms:g} ms added to every response")
         print(header)
         print("-" * len(header))
         print("\n".join(lines))

@@ -12,19 +12,27 @@ import contextlib
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+
+from sandbox.server.app import MOUNTS
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
 def sandbox_process(*, seed: int, employees: int, months: int, end_date: str | None = None,
-                    startup_timeout: float = 900.0) -> Iterator[dict[str, str]]:
-    """Serve the sandbox organisation from a child process on 127.0.0.1; yield its variables."""
+                    latency_ms: float = 0.0, startup_timeout: float = 900.0) -> Iterator[dict[str, str]]:
+    """Serve the sandbox organisation from a child process on 127.0.0.1; yield its variables.
+
+    `latency_ms` delays every response of every vendor by that much (the sandbox's `slow` fault, an
+    asyncio sleep that holds no worker), as a vendor API across the internet would.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
         env_file = Path(tmp) / "sandbox.env"
         command = [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--seed", str(seed),
@@ -32,6 +40,8 @@ def sandbox_process(*, seed: int, employees: int, months: int, end_date: str | N
                    "--exports-dir", str(Path(tmp) / "exports")]
         if end_date:
             command += ["--end-date", end_date]
+        for source in sorted({vendor for _, vendor, _ in MOUNTS}) if latency_ms > 0 else ():
+            command += ["--fault", f"{source}:slow:every=1,delay={latency_ms / 1000:.4f}"]
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
@@ -43,7 +53,8 @@ def sandbox_process(*, seed: int, employees: int, months: int, end_date: str | N
                 time.sleep(0.2)
             variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
             print(f"sandbox: {employees} employees x {months} months, seed {seed}, ready in "
-                  f"{time.perf_counter() - started:.0f} s (separate process)", file=sys.stderr, flush=True)
+                  f"{time.perf_counter() - started:.0f} s (separate process, {latency_ms:g} ms added per response)",
+                  file=sys.stderr, flush=True)
             yield variables
         finally:
             child.terminate()
@@ -70,13 +81,25 @@ def recorded_requests() -> Iterator[list[requests.PreparedRequest]]:
         requests.Session.send = original
 
 
-def replay(sent: list[requests.PreparedRequest]) -> tuple[float, int]:
-    """Send `sent` again with a plain session, reading every body; (seconds, bytes)."""
-    plain = requests.Session()
+def replay(sent: list[requests.PreparedRequest], workers: int = 1) -> tuple[float, int]:
+    """Send `sent` again with plain sessions, reading every body; (seconds, bytes).
+
+    `workers` > 1 replays that many requests at a time, for connectors that fetch concurrently
+    (Zendesk audits): the ceiling then has the same concurrency as the connector.
+    """
+    local = threading.local()
+
+    def send(request: requests.PreparedRequest) -> int:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return len(local.session.send(request, timeout=(5, 300)).content)
+
     started = time.perf_counter()
-    size = 0
-    for request in sent:
-        size += len(plain.send(request, timeout=(5, 300)).content)
+    if workers <= 1:
+        size = sum(send(request) for request in sent)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            size = sum(pool.map(send, sent))
     return time.perf_counter() - started, size
 
 

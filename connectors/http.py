@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -385,8 +386,9 @@ def _parse_json(response: requests.Response) -> Any:
             return None
         raise _RetryableBody()
     try:
-        return response.json()
-    except ValueError as exc:  # requests' JSONDecodeError is a ValueError
+        # JSON is UTF-8 (RFC 8259): decode the bytes directly, without requests' charset sniffing.
+        return orjson.loads(response.content)
+    except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
         raise _RetryableBody() from exc
 
 

@@ -223,7 +223,7 @@ class JiraIssuesExtractor:
         paginator = next_page_token()
         pending: Batch | None = None  # a few pages per batch: fewer, larger merges when landing
         pages = 0
-        for _, payload in paginate(self.client, "GET", SEARCH_PATH, params, paginator):
+        for _, payload in paginate(self.client, "GET", SEARCH_PATH, params, paginator, prefetch=True):
             issues = payload.get("issues") if isinstance(payload, dict) else None
             if not isinstance(issues, list):
                 raise SourceRequestError(f"jira: {SEARCH_PATH} answered without an `issues` list")

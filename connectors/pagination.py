@@ -11,8 +11,10 @@ hands one back twice, rather than fetching the same pages forever.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,23 +272,53 @@ def paginate(
     *,
     json: Any = None,
     headers: Mapping[str, str] | None = None,
+    prefetch: bool = False,
 ) -> Iterator[tuple[requests.Response, Any]]:
     """Yield (response, parsed JSON) page by page until the paginator says there is no next page.
 
     The paginator's state is updated before a page is yielded, so a caller can read e.g. the
-    cursor that resumes after the page it is handling.
+    cursor that resumes after the page it is handling. With `prefetch`, the next page is requested
+    in a background thread as soon as its token is known, while the caller handles this one: the
+    network wait overlaps the parsing. Pages still come in order, and an error of the next request
+    is raised when the caller asks for that page.
     """
     request = PageRequest(method, path, dict(params or {}), json)
     paginator.init_request(request)
-    while True:
-        response, payload = client.request_json(
-            request.method, request.url, params=request.params, json=request.json, headers=headers
-        )
+
+    def fetch(page: PageRequest) -> tuple[requests.Response, Any]:
+        return client.request_json(page.method, page.url, params=page.params, json=page.json, headers=headers)
+
+    def advance(response: requests.Response, payload: Any) -> None:
         try:
             paginator.update_state(response, payload)
         except PaginationLoopError as exc:
             raise PaginationLoopError(f"{client.source}: {method} {client.endpoint(client.url_for(path))}: {exc}") from None
-        yield response, payload
-        if not paginator.has_next_page:
-            return
-        paginator.update_request(request)
+
+    if not prefetch:
+        while True:
+            response, payload = fetch(request)
+            advance(response, payload)
+            yield response, payload
+            if not paginator.has_next_page:
+                return
+            paginator.update_request(request)
+
+    with ThreadPoolExecutor(1, thread_name_prefix=f"{client.source}-prefetch") as pool:
+        pending = pool.submit(fetch, _snapshot(request))
+        try:
+            while True:
+                response, payload = pending.result()
+                advance(response, payload)
+                if not paginator.has_next_page:
+                    yield response, payload
+                    return
+                paginator.update_request(request)
+                pending = pool.submit(fetch, _snapshot(request))
+                yield response, payload
+        finally:
+            pending.cancel()  # a caller that stops early waits at most for the request under way
+
+
+def _snapshot(request: PageRequest) -> PageRequest:
+    """A copy the background fetch owns: paginators update `request` in place for the page after."""
+    return PageRequest(request.method, request.url, dict(request.params), copy.deepcopy(request.json))

@@ -45,6 +45,7 @@ INCIDENTS = StreamSpec(
         Column("state", "VARCHAR", "1 new, 2 in progress, 3 on hold, 6 resolved, 7 closed, 8 cancelled"),
         Column("priority", "VARCHAR"),
         Column("category", "VARCHAR"),
+        Column("subcategory", "VARCHAR", "e.g. ai_assistant: what ai_tool_ticket_subcategories selects"),
         Column("assignment_group_id", "VARCHAR"),
         Column("assigned_to_key", "VARCHAR", "identity_key of the sys_user sys_id"),
         Column("caller_key", "VARCHAR"),
@@ -186,7 +187,7 @@ class ServiceNowTableExtractor:
             anchor: str | None = None  # last sys_id of the previous page
             anchor_time: dt.datetime | None = None  # and its time: rows shifted past it are later
             restart = False
-            for _, payload in paginate(self.client, "GET", path, self._params(start), paginator):
+            for _, payload in paginate(self.client, "GET", path, self._params(start), paginator, prefetch=True):
                 result = payload.get("result") if isinstance(payload, Mapping) else None
                 if not isinstance(result, list):
                     raise SourceRequestError(f"servicenow: {path} answered without a `result` list")
@@ -243,6 +244,7 @@ def _incident(x: ServiceNowTableExtractor, raw: Mapping[str, Any]) -> dict[str, 
         "state": r.text(raw.get("state"), "state"),
         "priority": r.text(raw.get("priority"), "priority"),
         "category": r.text(raw.get("category"), "category"),
+        "subcategory": r.text(raw.get("subcategory"), "subcategory"),
         "assignment_group_id": ref(raw.get("assignment_group"), "assignment_group"),
         "assigned_to_key": x.identity(raw.get("assigned_to"), "assigned_to"),
         "caller_key": x.identity(raw.get("caller_id"), "caller_id"),
@@ -316,7 +318,7 @@ def _user(x: ServiceNowTableExtractor, raw: Mapping[str, Any]) -> dict[str, Any]
 
 
 INCIDENT_FIELDS = (
-    "sys_id", "number", "state", "priority", "category", "assignment_group", "assigned_to", "caller_id", "opened_by",
+    "sys_id", "number", "state", "priority", "category", "subcategory", "assignment_group", "assigned_to", "caller_id", "opened_by",
     "resolved_by", "opened_at", "resolved_at", "closed_at", "reassignment_count", "reopen_count", "close_code",
     "sys_created_on", "sys_updated_on", "sys_mod_count",
 )

@@ -210,7 +210,7 @@ class ZendeskTicketsExtractor:
         else:
             params["start_time"] = int((state or {}).get("start_time", self.start_time))
         paginator = zendesk_cursor()
-        for _, payload in paginate(self.client, "GET", TICKETS_PATH, params, paginator):
+        for _, payload in paginate(self.client, "GET", TICKETS_PATH, params, paginator, prefetch=True):
             tickets = payload.get("tickets") if isinstance(payload, Mapping) else None
             if not isinstance(tickets, list):
                 raise SourceRequestError(f"zendesk: {TICKETS_PATH} answered without a `tickets` list")

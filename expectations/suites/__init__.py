@@ -20,6 +20,7 @@ SUITE_MODULES = (
     "expectations.suites.adoption_team_phase_weekly",
     "expectations.suites.adoption_sentiment_monthly",
     "expectations.suites.adoption_training_monthly",
+    "expectations.suites.adoption_usage_segments_monthly",
     "expectations.suites.silo_ai_tool_fragmentation",
     "expectations.suites.silo_collaboration_scores_monthly",
     "expectations.suites.value_chain_ticket_outcomes_monthly",

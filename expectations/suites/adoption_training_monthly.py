@@ -12,7 +12,8 @@ COLUMNS = (
     "month_start", "department_id", "department_name", "headcount", "participants", "completers",
     "participation_rate", "completion_rate", "module_starts_in_month", "module_completions_in_month",
     "skill_gain_people", "skill_gain_points", "is_skill_gain_suppressed", "use_case_proposals",
-    "use_case_proposals_implemented",
+    "use_case_proposals_implemented", "ai_tool_tickets", "ai_active_people", "supported_use_per_100_active",
+    "champions",
 )
 
 
@@ -38,6 +39,7 @@ def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
                 select count(*), count(*) = 0 from {{marts}}.{RELATION}
                 where completers > participants or participants > headcount
                    or use_case_proposals_implemented > use_case_proposals
+                   or champions > headcount or supported_use_per_100_active < 0
             """,
         ),
         freshness(ctx, RELATION, "month_start", MAX_DELAY_DAYS, TRAINING_TABLES),

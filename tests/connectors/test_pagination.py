@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from localhttp import LocalServer, Reply, Seen
 
+from connectors.errors import SourceAuthError
 from connectors.http import SourceHttpClient
 from connectors.pagination import (
     CursorPaginator,
@@ -195,3 +198,48 @@ def test_parse_link_header():
         "first": "https://a/b?c=1,2",
     }
     assert parse_link_header("") == {}
+
+
+def _token_pages(server, path="/rest/api/3/search/jql"):
+    def search(seen: Seen) -> Reply:
+        start = int(seen.params.get("nextPageToken", "0"))
+        body = {"issues": ITEMS[start : start + 10]}
+        if start + 10 < len(ITEMS):
+            body["nextPageToken"] = str(start + 10)
+        return Reply(json=body)
+
+    server.route("GET", path, search)
+
+
+def test_prefetch_keeps_order_and_requests_the_next_page_while_one_is_handled(server):
+    _token_pages(server)
+    pages = paginate(client(server), "GET", "/rest/api/3/search/jql", {"jql": "x"}, next_page_token(), prefetch=True)
+    _, first = next(pages)
+    assert first["issues"] == ITEMS[:10]
+    deadline = time.time() + 5
+    while len(server.seen) < 2 and time.time() < deadline:
+        time.sleep(0.01)
+    assert len(server.seen) == 2, "the second page is requested before the caller asks for it"
+    rest = [item for _, payload in pages for item in payload["issues"]]
+    assert first["issues"] + rest == ITEMS
+    assert [s.params.get("nextPageToken") for s in server.seen] == [None, "10", "20"]
+
+
+def test_prefetch_raises_a_failed_next_page_only_after_the_pages_before_it(server):
+    server.route("GET", "/search", [
+        Reply(json={"issues": [1], "nextPageToken": "A"}),
+        Reply(status=401, json={"errorMessages": ["nope"]}),
+    ])
+    seen = []
+    with pytest.raises(SourceAuthError):
+        for _, payload in paginate(client(server, "jira"), "GET", "/search", {}, next_page_token(), prefetch=True):
+            seen.extend(payload["issues"])
+    assert seen == [1]
+
+
+def test_prefetch_stops_when_the_caller_stops(server):
+    _token_pages(server)
+    pages = paginate(client(server), "GET", "/rest/api/3/search/jql", {"jql": "x"}, next_page_token(), prefetch=True)
+    next(pages)
+    pages.close()
+    assert len(server.seen) <= 2, "at most the page already under way is fetched after the caller stops"

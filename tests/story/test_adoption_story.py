@@ -161,3 +161,38 @@ def test_no_person_key_and_privacy_floor_in_published_adoption_marts(published):
         "select count(*) from adoption.sentiment_monthly where respondents < 5 and (score is not null or not is_suppressed)"
     ).fetchone()[0]
     assert leaked == 0
+
+
+def test_usage_segments_follow_the_story(published):
+    """Engineering uses GitHub Copilot daily (65% of seat holders on a day): by the end of the history
+    most of its users are habitual or power users, and the segments account for every seat holder.
+    Nobody in Support uses Microsoft 365 Copilot before its pilot."""
+    seats, active, habitual_or_power, inactive = published.execute(
+        """
+        select seat_holders, active_people, power_users + habitual_users, licensed_inactive
+        from adoption.usage_segments_monthly
+        where tool = 'github_copilot' and department_id = 'engineering' and month_start = date '2026-10-01'
+        """
+    ).fetchone()
+    assert habitual_or_power >= 0.8 * active > 0, (habitual_or_power, active)
+    assert active + inactive >= seats
+    before = published.execute(
+        "select coalesce(sum(active_people), 0) from adoption.usage_segments_monthly "
+        "where tool = 'm365_copilot' and department_id = 'customer_support' and month_start < ?", [PILOT_START]
+    ).fetchone()[0]
+    assert before == 0
+
+
+def test_supported_use_counts_ai_tool_tickets_per_active_user(published):
+    """The sandbox raises more AI-tool incidents while Support's pilot ramps up (onboarding
+    questions): the organisation's AI-tool tickets per 100 active users are higher in the ramp's
+    months than in the last months of the history."""
+    rate = dict(published.execute(
+        """
+        select month_start, 100.0 * sum(ai_tool_tickets) / nullif(sum(ai_active_people), 0)
+        from adoption.training_monthly group by month_start
+        """
+    ).fetchall())
+    ramp = [rate[dt.date(2026, 5, 1)], rate[dt.date(2026, 6, 1)]]
+    late = [rate[dt.date(2026, 9, 1)], rate[dt.date(2026, 10, 1)]]
+    assert min(ramp) > max(late), (ramp, late)

@@ -5,6 +5,12 @@
 -- the skill-gain mean is an assessment average and follows the privacy floor k. Innovation: AI
 -- use-case proposals (issues of the Jira projects in var use_case_jira_projects) created in the month
 -- by the department's people, and how many of them were implemented (resolution Done).
+-- Supported use: AI-tool support tickets (ServiceNow incidents of the subcategories in var
+-- ai_tool_ticket_subcategories) raised in the month by the department's people, per 100 of its people
+-- active in any AI tool in the month. Champions: people of the department in the top decile of a
+-- tool's usage intensity (int_adoption__person_tool_monthly) who answered a colleague's AI-tool
+-- ticket (comment, status change or resolution) in the 90 days up to the month's reference day.
+-- Trainers are not in the training export, so leading a training cannot make a champion here.
 {% set k = var('privacy_k') | int %}
 
 with month_numbers as (
@@ -114,6 +120,65 @@ proposals as (
     group by 1, 2
 ),
 
+ai_tool_tickets as (
+    select
+        {{ dbt.concat(["'servicenow:'", 'incidents.incident_id']) }} as ticket_id,
+        coalesce(incidents.opened_at, incidents.created_at) as opened_at,
+        callers.person_key as caller_person_key
+    from {{ ref('stg_servicenow__incidents') }} as incidents
+    left join {{ ref('int_tickets__identities') }} as callers
+        on callers.source = 'servicenow' and callers.identity_key = incidents.caller_key
+    where incidents.subcategory in (
+        {% for sub in var('ai_tool_ticket_subcategories', ['ai_assistant']) %}'{{ sub }}'{% if not loop.last %}, {% endif %}{% endfor %}
+    )
+),
+
+supported_tickets as (
+    select
+        cast({{ dbt.date_trunc('month', 'ai_tool_tickets.opened_at') }} as date) as month_start,
+        dept.department_name,
+        count(*) as ai_tool_tickets
+    from ai_tool_tickets
+    {{ department_on_day_join('ai_tool_tickets.caller_person_key', 'ai_tool_tickets.opened_at', 'dept', 'inner') }}
+    group by 1, 2
+),
+
+ai_active as (
+    select
+        cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as month_start,
+        department_name,
+        count(distinct person_key) as ai_active_people
+    from {{ ref('int_adoption__person_tool_daily') }}
+    where is_active_today and person_key is not null and department_name is not null
+    group by 1, 2
+),
+
+ticket_answers as (
+    select distinct activity.person_key, activity.acted_at
+    from {{ ref('int_tickets__activity') }} as activity
+    inner join ai_tool_tickets on ai_tool_tickets.ticket_id = activity.ticket_id
+    where activity.is_response
+        and activity.person_key is not null
+        and (ai_tool_tickets.caller_person_key is null or activity.person_key <> ai_tool_tickets.caller_person_key)
+),
+
+champions as (
+    select
+        usage.month_start,
+        usage.department_name,
+        count(distinct usage.person_key) as champions
+    from {{ ref('int_adoption__person_tool_monthly') }} as usage
+    where usage.intensity_decile = 10
+        and usage.department_name is not null
+        and exists (
+            select 1 from ticket_answers
+            where ticket_answers.person_key = usage.person_key
+                and cast(ticket_answers.acted_at as date) <= usage.reference_date
+                and cast(ticket_answers.acted_at as date) > {{ dbt.dateadd('day', -90, 'usage.reference_date') }}
+        )
+    group by usage.month_start, usage.department_name
+),
+
 headcounts as (
     select
         members.month_start,
@@ -141,7 +206,13 @@ select
     cast(case when skill.skill_gain_people >= {{ k }} then skill.skill_gain_points end as {{ type_double() }}) as skill_gain_points,
     coalesce(skill.skill_gain_people, 0) < {{ k }} as is_skill_gain_suppressed,
     cast(coalesce(proposals.use_case_proposals, 0) as {{ dbt.type_bigint() }}) as use_case_proposals,
-    cast(coalesce(proposals.use_case_proposals_implemented, 0) as {{ dbt.type_bigint() }}) as use_case_proposals_implemented
+    cast(coalesce(proposals.use_case_proposals_implemented, 0) as {{ dbt.type_bigint() }}) as use_case_proposals_implemented,
+    cast(coalesce(supported_tickets.ai_tool_tickets, 0) as {{ dbt.type_bigint() }}) as ai_tool_tickets,
+    cast(coalesce(ai_active.ai_active_people, 0) as {{ dbt.type_bigint() }}) as ai_active_people,
+    cast(case when ai_active.ai_active_people > 0
+        then 100.0 * coalesce(supported_tickets.ai_tool_tickets, 0) / ai_active.ai_active_people
+    end as {{ type_double() }}) as supported_use_per_100_active,
+    cast(coalesce(champions.champions, 0) as {{ dbt.type_bigint() }}) as champions
 from headcounts
 left join in_month_totals
     on in_month_totals.month_start = headcounts.month_start
@@ -152,3 +223,12 @@ left join skill
 left join proposals
     on proposals.month_start = headcounts.month_start
     and proposals.department_name = headcounts.department_name
+left join supported_tickets
+    on supported_tickets.month_start = headcounts.month_start
+    and supported_tickets.department_name = headcounts.department_name
+left join ai_active
+    on ai_active.month_start = headcounts.month_start
+    and ai_active.department_name = headcounts.department_name
+left join champions
+    on champions.month_start = headcounts.month_start
+    and champions.department_name = headcounts.department_name

@@ -10,8 +10,7 @@ select
     state,
     priority,
     category,
-    -- subcategory is not a landed column: it travels in the raw record's JSON.
-    json_extract_string(_extra, '$.subcategory') as subcategory,
+    subcategory,
     assignment_group_id,
     assigned_to_key,
     caller_key,

@@ -1,0 +1,41 @@
+"""adoption.usage_segments_monthly: power / habitual / occasional / licensed-inactive people per month x tool x department."""
+
+from expectations.spec import Expect, SqlExpect, SuiteContext
+from expectations.suites.adoption_common import (
+    USAGE_TABLES, between, departments_known, freshness, grain, not_null, schema, volume,
+)
+
+TABLE = "adoption.usage_segments_monthly"
+RELATION = "usage_segments_monthly"
+MAX_DELAY_DAYS = 62
+COLUMNS = (
+    "month_start", "reference_date", "tool", "department_id", "department_name", "seat_holders", "active_people",
+    "power_users", "habitual_users", "occasional_users", "licensed_inactive", "habitual_or_power_share",
+)
+
+
+def expectations(ctx: SuiteContext) -> list[Expect]:
+    return [
+        schema(COLUMNS),
+        grain(("month_start", "tool", "department_id")),
+        *not_null("month_start", "tool", "department_id", "active_people"),
+        departments_known("department_id", ctx),
+        between("habitual_or_power_share", 0, 1),
+        *volume(ctx, RELATION, USAGE_TABLES)[0],
+    ]
+
+
+def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
+    return [
+        SqlExpect(
+            label="consistency: the four segments add up to the people counted, active ones to active_people",
+            sql=f"""
+                select count(*), count(*) = 0 from {{marts}}.{RELATION}
+                where power_users + habitual_users + occasional_users <> active_people
+                   or power_users + habitual_users + occasional_users + licensed_inactive < seat_holders
+                   or licensed_inactive > seat_holders
+            """,
+        ),
+        freshness(ctx, RELATION, "month_start", MAX_DELAY_DAYS, USAGE_TABLES),
+        *volume(ctx, RELATION, USAGE_TABLES)[1],
+    ]
