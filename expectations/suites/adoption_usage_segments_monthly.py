@@ -2,7 +2,14 @@
 
 from expectations.spec import Expect, SqlExpect, SuiteContext
 from expectations.suites.adoption_common import (
-    USAGE_TABLES, between, departments_known, freshness, grain, not_null, schema, volume,
+    USAGE_TABLES,
+    between,
+    departments_known,
+    freshness,
+    grain,
+    not_null,
+    schema,
+    volume,
 )
 
 TABLE = "adoption.usage_segments_monthly"

@@ -2,7 +2,14 @@
 
 from expectations.spec import Expect, SqlExpect, SuiteContext
 from expectations.suites.adoption_common import (
-    TICKET_TABLES, USAGE_TABLES, departments_known, freshness, grain, not_null, schema, volume,
+    TICKET_TABLES,
+    USAGE_TABLES,
+    departments_known,
+    freshness,
+    grain,
+    not_null,
+    schema,
+    volume,
 )
 
 TABLE = "kpi.scorecard_monthly"

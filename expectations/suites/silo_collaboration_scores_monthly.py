@@ -2,7 +2,15 @@
 
 from expectations.spec import Expect, SqlExpect, SuiteContext
 from expectations.suites.adoption_common import (
-    SURVEY_TABLES, between, departments_known, freshness, grain, not_null, privacy_floor, schema, volume,
+    SURVEY_TABLES,
+    between,
+    departments_known,
+    freshness,
+    grain,
+    not_null,
+    privacy_floor,
+    schema,
+    volume,
 )
 
 TABLE = "silo.collaboration_scores_monthly"

@@ -1,8 +1,15 @@
 """value_chain.ticket_outcomes_monthly: Zendesk first reply, resolution, reopens and CSAT per month x department x AI assistance."""
 
-from expectations.spec import SqlExpect, SuiteContext, Expect
+from expectations.spec import Expect, SqlExpect, SuiteContext
 from expectations.suites.adoption_common import (
-    TICKET_TABLES, between, departments_known, freshness, grain, not_null, schema, volume,
+    TICKET_TABLES,
+    between,
+    departments_known,
+    freshness,
+    grain,
+    not_null,
+    schema,
+    volume,
 )
 
 TABLE = "value_chain.ticket_outcomes_monthly"

@@ -73,8 +73,9 @@ def gate(story_build, tmp_path, monkeypatch):
 
 
 def story_build_today(story_build) -> str:
-    from archipelago_testing import STORY_END  # noqa: PLC0415
     import datetime as dt  # noqa: PLC0415
+
+    from archipelago_testing import STORY_END  # noqa: PLC0415
 
     return (STORY_END + dt.timedelta(days=1)).isoformat()
 

@@ -4,7 +4,6 @@ import datetime as dt
 import types
 
 import duckdb
-import pandas as pd
 import pytest
 
 from expectations.spec import (

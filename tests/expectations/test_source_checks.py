@@ -4,7 +4,12 @@ import duckdb
 import pytest
 
 from expectations.spec import BLOCKING, WARNING
-from pipelines.checks.source_checks import build_source_checks, quarantine_check_result, quarantine_outcome, thresholds
+from pipelines.checks.source_checks import (
+    build_source_checks,
+    quarantine_check_result,
+    quarantine_outcome,
+    thresholds,
+)
 from pipelines.warehouse import initialise
 
 

@@ -43,7 +43,7 @@ def test_marketing_chat_tool_is_an_island_with_duplicate_spend(published):
     ).fetchall()
     # Marketing buys its seats 15% into the history (2025-12-26): an island every month after.
     assert len(rows) >= 9, rows
-    for month, departments, names, island_department, seats, spend in rows:
+    for month, departments, names, island_department, seats, _spend in rows:
         assert departments == 1 and names == "Marketing" and island_department == "marketing", (month, names)
         assert seats > 0
     latest = rows[-1]

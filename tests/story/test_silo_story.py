@@ -114,7 +114,7 @@ def test_ei_index_and_openness_are_sane(published):
         """
     ).fetchall()
     assert {r[0] for r in rows} >= {"Sales", "Customer Support", "Engineering", "IT", "Marketing"}
-    for name, weeks, published_weeks, low, high, mean, org_low, org_high, _ in rows:
+    for name, _weeks, _published_weeks, low, high, _mean, org_low, org_high, _ in rows:
         assert -1 <= low <= high <= 1, name
         assert 0 < org_low <= org_high < 1
     by_name = {r[0]: r for r in rows}

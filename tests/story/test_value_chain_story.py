@@ -30,7 +30,7 @@ def links(published):
         f"select * from value_chain.initiative_links where initiative_id = '{INITIATIVE}' order by link_order"
     )
     columns = [d[0] for d in rows.description]
-    return {row[columns.index("link")]: dict(zip(columns, row)) for row in rows.fetchall()}
+    return {row[columns.index("link")]: dict(zip(columns, row, strict=True)) for row in rows.fetchall()}
 
 
 def test_support_first_reply_falls_against_the_comparison_group(links):

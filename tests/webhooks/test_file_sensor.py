@@ -6,9 +6,9 @@ import csv
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 from dagster import (
     AssetKey,
     DagsterInstance,
