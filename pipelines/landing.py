@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from connectors.base import Batch, Extractor, Reject, StreamSpec
@@ -74,12 +75,19 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection, specs: Iterable[StreamSpec]) 
                 conn.execute(f"alter table {spec.table} add column {_quote(name)} {type_}")
 
 
+_JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def _json_or_none(value: Any) -> str | None:
+    """Compact JSON with sorted keys; dates and other odd values as their str() (as json.dumps(default=str))."""
     if value is None:
         return None
     if isinstance(value, str):
         return value
-    return json.dumps(value, default=str, separators=(",", ":"), sort_keys=True)
+    try:
+        return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the slow path takes anything
+        return json.dumps(value, default=str, separators=(",", ":"), sort_keys=True)
 
 
 def _to_arrow(spec: StreamSpec, rows: list[dict[str, Any]], run_id: str, loaded_at: dt.datetime) -> pa.Table:
