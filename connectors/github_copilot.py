@@ -16,9 +16,10 @@ Logins become `identity_key('github', login)`, the namespace of the identity-ove
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+import orjson
 
 from connectors import records as rec
 from connectors._clock import server_date
@@ -109,7 +110,7 @@ def parse_ndjson(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            data = json.loads(stripped)
+            data = orjson.loads(stripped)
             return (data if isinstance(data, list) else [data]), []
         except ValueError:
             pass  # maybe NDJSON whose first record is an array: fall through line by line
@@ -119,7 +120,7 @@ def parse_ndjson(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
+            out.append(orjson.loads(line))
         except ValueError:
             bad.append((number, line[:200]))
     return out, bad
@@ -143,7 +144,7 @@ class CopilotUsageExtractor:
                  backfill_days: int = DEFAULT_BACKFILL_DAYS, today: Callable[[], dt.date] | None = None):
         self.client = client
         self.org = org
-        self.p = pseudonymiser
+        self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("user_login", "login"))
         self.backfill_days = backfill_days
         self._today = today
@@ -308,7 +309,7 @@ class CopilotSeatsExtractor:
     def __init__(self, client: SourceHttpClient, org: str, pseudonymiser: Pseudonymiser):
         self.client = client
         self.org = org
-        self.p = pseudonymiser
+        self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("login",))
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:

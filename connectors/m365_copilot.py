@@ -101,7 +101,7 @@ class CopilotUsageReportExtractor:
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
         self.client = client
-        self.p = pseudonymiser
+        self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_NAMESPACE)
         self.concealed = 0  # rows quarantined because the tenant conceals user names
 
@@ -167,7 +167,7 @@ class CopilotLicencesExtractor:
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, page_size: int = 999):
         self.client = client
-        self.p = pseudonymiser
+        self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_NAMESPACE, ("id",))
         self.page_size = page_size
 

@@ -91,7 +91,7 @@ class CompletionsUsageExtractor:
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser,
                  backfill_days: int = DEFAULT_BACKFILL_DAYS, now: Callable[[], dt.datetime] | None = None):
         self.client = client
-        self.p = pseudonymiser
+        self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("user_id",))
         self.backfill_days = backfill_days
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -153,7 +153,7 @@ class MembersExtractor:
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
         self.client = client
-        self.p = pseudonymiser
+        self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("id",))
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:

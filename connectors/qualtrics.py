@@ -13,13 +13,14 @@ Question ids (`QID1`, breakouts `QID2_3`, text entry `QID3_TEXT`) go through the
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+import orjson
 
 from connectors import records as rec
 from connectors._survey import (
@@ -191,7 +192,7 @@ def _unpack(survey_id: str, raw: bytes) -> list[Any]:
                 if len(names) != 1:
                     raise SourceRequestError(f"{SOURCE_NAME}: export of {survey_id} holds {len(names)} files, expected 1")
                 raw = archive.read(names[0])
-        document = json.loads(raw.decode("utf-8-sig"))
+        document = orjson.loads(raw.decode("utf-8-sig"))
     except (zipfile.BadZipFile, UnicodeDecodeError, ValueError) as exc:
         raise SourceRequestError(f"{SOURCE_NAME}: export file of survey {survey_id} is unreadable ({type(exc).__name__})") from None
     responses = document.get("responses") if isinstance(document, Mapping) else None
