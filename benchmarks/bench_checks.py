@@ -62,17 +62,12 @@ def main() -> None:
 
     import dagster as dg  # noqa: PLC0415
 
+    from benchmarks.harness import benchmark_home  # noqa: PLC0415
     from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
 
     end = dt.date(2026, 10, 31)
     with tempfile.TemporaryDirectory(prefix="bench-checks-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        os.environ.update({
-            "ARCHIPELAGO_HOME": str(home), "ARCHIPELAGO_PSEUDONYM_KEY": "benchmark-key-0123456789abcdef",
-            "ARCHIPELAGO_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-            "ARCHIPELAGO_TODAY": (end + dt.timedelta(days=1)).isoformat(),
-        })
+        benchmark_home(Path(tmp), today=end + dt.timedelta(days=1))
         started = time.perf_counter()
         org = generate_organisation(seed=args.seed, employees=args.employees, months=args.months, end_date=end)
         generate_s = time.perf_counter() - started

@@ -51,16 +51,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
+    from benchmarks.harness import benchmark_home  # noqa: PLC0415
     from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
 
     end = dt.date(2026, 10, 31)
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        os.environ.update({
-            "ARCHIPELAGO_HOME": str(home), "ARCHIPELAGO_PSEUDONYM_KEY": "benchmark-key-0123456789abcdef",
-            "ARCHIPELAGO_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-        })
+        home = benchmark_home(Path(tmp))
         started = time.perf_counter()
         org = generate_organisation(seed=args.seed, employees=args.employees, months=args.months, end_date=end)
         generate_s = time.perf_counter() - started

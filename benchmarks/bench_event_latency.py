@@ -34,17 +34,12 @@ def main() -> None:
     from archipelago_testing import materialize_everything, temp_instance  # noqa: PLC0415
     from events.test_event_driven_refresh import Receiver, _automate  # noqa: PLC0415
 
+    from benchmarks.harness import benchmark_home  # noqa: PLC0415
     from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
 
     end = dt.date(2026, 10, 31)
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        os.environ.update({
-            "ARCHIPELAGO_HOME": str(home), "ARCHIPELAGO_PSEUDONYM_KEY": "benchmark-key-0123456789abcdef",
-            "ARCHIPELAGO_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-            "ARCHIPELAGO_TODAY": (end + dt.timedelta(days=1)).isoformat(),
-        })
+        home = benchmark_home(Path(tmp), today=end + dt.timedelta(days=1))
         org = generate_organisation(seed=42, employees=args.employees, months=args.months, end_date=end)
         with SandboxServer(org, port=0, exports_dir=Path(tmp) / "exports") as server:
             env = server.env()

@@ -9,6 +9,8 @@ the very same HTTP requests its connector sent, replayed one after another with 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,21 @@ import requests
 from sandbox.server.app import MOUNTS
 
 REPO = Path(__file__).resolve().parents[1]
+BENCHMARK_PSEUDONYM_KEY = "benchmark-key-0123456789abcdef"
+
+
+def benchmark_home(root: Path, today: dt.date | None = None) -> Path:
+    """An isolated Archipelago home under `root`, exported to this process's environment.
+
+    `today` pins the freshness reference date (ARCHIPELAGO_TODAY) to the sandbox's history.
+    """
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.update({"ARCHIPELAGO_HOME": str(home), "ARCHIPELAGO_PSEUDONYM_KEY": BENCHMARK_PSEUDONYM_KEY,
+                       "ARCHIPELAGO_WAREHOUSE_PATH": str(home / "warehouse.duckdb")})
+    if today is not None:
+        os.environ["ARCHIPELAGO_TODAY"] = today.isoformat()
+    return home
 
 
 @contextlib.contextmanager
