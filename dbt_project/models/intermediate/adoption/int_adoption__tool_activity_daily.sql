@@ -27,7 +27,7 @@ with github as (
     left join {{ ref('int_adoption__tool_identities') }} as ids
         on ids.source = 'github' and ids.identity_key = usage.identity_key
     {% if is_incremental() %}
-    where usage.activity_date >= (select {{ dbt.dateadd('day', -lookback, 'max(activity_date)') }} from {{ this }})
+    where usage.activity_date >= {{ days_before_latest('activity_date', lookback) }}
     {% endif %}
 ),
 
@@ -50,7 +50,7 @@ openai as (
         on ids.source = 'openai' and ids.identity_key = usage.identity_key
     where not usage.is_without_user
     {% if is_incremental() %}
-        and usage.activity_date >= (select {{ dbt.dateadd('day', -lookback, 'max(activity_date)') }} from {{ this }})
+        and usage.activity_date >= {{ days_before_latest('activity_date', lookback) }}
     {% endif %}
     group by usage.activity_date, usage.identity_key, coalesce(project_tools.tool, 'openai_chatgpt')
 ),
@@ -82,7 +82,7 @@ m365 as (
         cast(null as {{ dbt.type_bigint() }}) as suggestions_accepted
     from m365_app_days
     {% if is_incremental() %}
-    where activity_date >= (select {{ dbt.dateadd('day', -lookback, 'max(activity_date)') }} from {{ this }})
+    where activity_date >= {{ days_before_latest('activity_date', lookback) }}
     {% endif %}
     group by activity_date, person_key
 ),

@@ -91,12 +91,16 @@ versions as (
         lag(department_name) over (partition by person_key order by valid_from) as prev_department,
         lag(team_name) over (partition by person_key order by valid_from) as prev_team,
         lag(role_family) over (partition by person_key order by valid_from) as prev_role_family,
-        row_number() over (partition by person_key order by valid_from) as version_number
+        row_number() over (partition by person_key order by valid_from) as version_number,
+        count(*) over (partition by person_key) as versions_of_person
     from (
         -- Several snapshots of one valid_from (snapshot sources): the latest wins.
         select *
-        from rows
-        qualify row_number() over (partition by person_key, valid_from order by snapshot_date desc) = 1
+        from (
+            select *, row_number() over (partition by person_key, valid_from order by snapshot_date desc) as snapshot_rank
+            from rows
+        ) as ranked
+        where snapshot_rank = 1
     ) as deduped
 ),
 
@@ -113,7 +117,7 @@ latest as (
     -- Employment dates and title as last reported, whatever the period.
     select person_key, employment_start_date, employment_end_date, job_title, manager_person_key
     from versions
-    qualify row_number() over (partition by person_key order by valid_from desc) = 1
+    where version_number = versions_of_person
 ),
 
 first_seen as (

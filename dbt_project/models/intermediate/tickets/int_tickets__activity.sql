@@ -13,12 +13,43 @@ with identities as (
     select * from {{ ref('int_tickets__identities') }}
 ),
 
+-- The source rows of the tickets in scope (all of them when built from scratch).
+jira_issues as (
+    select * from {{ ref('stg_jira__issues') }}
+    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
+),
+
+jira_changes as (
+    select * from {{ ref('stg_jira__issue_changes') }}
+    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
+),
+
+jira_comments as (
+    select * from {{ ref('stg_jira__comments') }}
+    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
+),
+
+zendesk_events as (
+    select * from {{ ref('stg_zendesk__ticket_audit_events') }}
+    where {{ changed_tickets_filter(ticket_id('zendesk', 'ticket_id')) }}
+),
+
+servicenow_history as (
+    select * from {{ ref('stg_servicenow__assignment_history') }}
+    where {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
+),
+
+servicenow_incidents as (
+    select * from {{ ref('stg_servicenow__incidents') }}
+    where {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
+),
+
 jira_actions as (
-    select 'jira' as ticket_system, {{ dbt.concat(["'jira:'", 'issue_id']) }} as ticket_id,
+    select 'jira' as ticket_system, {{ ticket_id('jira', 'issue_id') }} as ticket_id,
         created_at as acted_at, reporter_key as identity_key, 'jira' as identity_source, 'report' as action_type
-    from {{ ref('stg_jira__issues') }}
+    from jira_issues
     union all
-    select 'jira', {{ dbt.concat(["'jira:'", 'issue_id']) }}, changed_at, author_key, 'jira',
+    select 'jira', {{ ticket_id('jira', 'issue_id') }}, changed_at, author_key, 'jira',
         case field_name
             when 'status' then 'status_change'
             when 'resolution' then 'resolution'
@@ -26,20 +57,20 @@ jira_actions as (
             when 'team' then 'assignment'
             else 'field_change'
         end
-    from {{ ref('stg_jira__issue_changes') }}
+    from jira_changes
     union all
     -- The new assignee takes part in the ticket too.
-    select 'jira', {{ dbt.concat(["'jira:'", 'issue_id']) }}, changed_at, to_value, 'jira', 'assigned'
-    from {{ ref('stg_jira__issue_changes') }}
+    select 'jira', {{ ticket_id('jira', 'issue_id') }}, changed_at, to_value, 'jira', 'assigned'
+    from jira_changes
     where field_name = 'assignee' and to_value is not null
     union all
-    select 'jira', {{ dbt.concat(["'jira:'", 'issue_id']) }}, created_at, author_key, 'jira', 'comment'
-    from {{ ref('stg_jira__comments') }}
+    select 'jira', {{ ticket_id('jira', 'issue_id') }}, created_at, author_key, 'jira', 'comment'
+    from jira_comments
 ),
 
 zendesk_actions as (
     select 'zendesk' as ticket_system,
-        {{ dbt.concat(["'zendesk:'", dbt.safe_cast('ticket_id', api.Column.translate_type('string'))]) }} as ticket_id,
+        {{ ticket_id('zendesk', 'ticket_id') }} as ticket_id,
         created_at as acted_at, author_key as identity_key, 'zendesk' as identity_source,
         case
             when event_type = 'Comment' then 'comment'
@@ -49,33 +80,33 @@ zendesk_actions as (
             when field_name in ('assignee_id', 'group_id') then 'assignment'
             else 'field_change'
         end as action_type
-    from {{ ref('stg_zendesk__ticket_audit_events') }}
+    from zendesk_events
     -- One Create audit has several events (status, group, tags, ...): one 'report' action is enough.
     where event_type in ('Comment', 'Change') or (event_type = 'Create' and field_name = 'status')
     union all
     select 'zendesk',
-        {{ dbt.concat(["'zendesk:'", dbt.safe_cast('ticket_id', api.Column.translate_type('string'))]) }},
+        {{ ticket_id('zendesk', 'ticket_id') }},
         created_at, value, 'zendesk', 'assigned'
-    from {{ ref('stg_zendesk__ticket_audit_events') }}
+    from zendesk_events
     where field_name = 'assignee_id' and value is not null
 ),
 
 servicenow_actions as (
-    select 'servicenow' as ticket_system, {{ dbt.concat(["'servicenow:'", 'incident_id']) }} as ticket_id,
+    select 'servicenow' as ticket_system, {{ ticket_id('servicenow', 'incident_id') }} as ticket_id,
         changed_at as acted_at, changed_by_user_name_key as identity_key, 'servicenow_user_name' as identity_source,
         case
             when field_name = 'state' and new_value in ('6', '7') then 'resolution'
             when field_name = 'state' then 'status_change'
             else 'assignment'
         end as action_type
-    from {{ ref('stg_servicenow__assignment_history') }}
+    from servicenow_history
     union all
-    select 'servicenow', {{ dbt.concat(["'servicenow:'", 'incident_id']) }}, changed_at, new_value, 'servicenow', 'assigned'
-    from {{ ref('stg_servicenow__assignment_history') }}
+    select 'servicenow', {{ ticket_id('servicenow', 'incident_id') }}, changed_at, new_value, 'servicenow', 'assigned'
+    from servicenow_history
     where field_name = 'assigned_to' and new_value is not null
     union all
-    select 'servicenow', {{ dbt.concat(["'servicenow:'", 'incident_id']) }}, coalesce(opened_at, created_at), caller_key, 'servicenow', 'report'
-    from {{ ref('stg_servicenow__incidents') }}
+    select 'servicenow', {{ ticket_id('servicenow', 'incident_id') }}, coalesce(opened_at, created_at), caller_key, 'servicenow', 'report'
+    from servicenow_incidents
 ),
 
 actions as (
@@ -87,9 +118,7 @@ actions as (
 ),
 
 loads as (
-    select ticket_id, max(loaded_at) as source_loaded_at
-    from {{ ref('int_tickets__source_loads') }}
-    group by ticket_id
+    select ticket_id, loaded_at as source_loaded_at from {{ ref('int_tickets__source_loads') }}
 )
 
 select
@@ -107,4 +136,3 @@ left join identities
     on identities.source = actions.identity_source and identities.identity_key = actions.identity_key
 {{ department_on_day_join('identities.person_key', 'actions.acted_at', 'dept') }}
 where actions.acted_at is not null
-    and {{ changed_tickets_filter('actions.ticket_id') }}

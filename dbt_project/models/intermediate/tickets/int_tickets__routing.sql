@@ -3,9 +3,12 @@
 -- left), and its miscommunication labels. Grain ticket_id.
 with first_state as (
     select ticket_id, department_name as origin_department
-    from {{ ref('int_tickets__state_history') }}
-    where department_name is not null
-    qualify row_number() over (partition by ticket_id order by valid_from) = 1
+    from (
+        select ticket_id, department_name, row_number() over (partition by ticket_id order by valid_from) as state_rank
+        from {{ ref('int_tickets__state_history') }}
+        where department_name is not null
+    ) as ranked
+    where state_rank = 1
 ),
 
 handoffs as (

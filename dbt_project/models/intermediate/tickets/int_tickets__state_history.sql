@@ -14,20 +14,25 @@
 -- assignee's department on the day (the Team field follows the assignee), else the Team's
 -- department in the directory, else the project's (seed). The assignee's department is the one on
 -- the day of the state, so a mover's past tickets stay with the old department.
+-- Every source CTE reads only the tickets in scope (all of them when built from scratch).
 with issues as (
     select * from {{ ref('stg_jira__issues') }}
+    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
 ),
 
 jira_changes as (
     select * from {{ ref('stg_jira__issue_changes') }}
-    where field_name in ('assignee', 'team')
+    where field_name in ('assignee', 'team') and {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
 ),
 
 jira_first as (
     -- The value before the first change is the value at creation.
     select issue_id, field_name, from_value, from_string
-    from jira_changes
-    qualify row_number() over (partition by issue_id, field_name order by changed_at, history_id, item_index) = 1
+    from (
+        select *, row_number() over (partition by issue_id, field_name order by changed_at, history_id, item_index) as change_rank
+        from jira_changes
+    ) as ranked
+    where change_rank = 1
 ),
 
 jira_events as (
@@ -50,6 +55,7 @@ jira_events as (
 
 zendesk_tickets as (
     select * from {{ ref('stg_zendesk__tickets') }}
+    where {{ changed_tickets_filter(ticket_id('zendesk', 'ticket_id')) }}
 ),
 
 zendesk_groups as (
@@ -60,12 +66,16 @@ zendesk_changes as (
     select ticket_id, created_at, event_id, field_name, value, previous_value
     from {{ ref('stg_zendesk__ticket_audit_events') }}
     where field_name in ('assignee_id', 'group_id') and event_type in ('Create', 'Change')
+        and {{ changed_tickets_filter(ticket_id('zendesk', 'ticket_id')) }}
 ),
 
 zendesk_first as (
     select ticket_id, field_name, previous_value
-    from zendesk_changes
-    qualify row_number() over (partition by ticket_id, field_name order by created_at, event_id) = 1
+    from (
+        select *, row_number() over (partition by ticket_id, field_name order by created_at, event_id) as change_rank
+        from zendesk_changes
+    ) as ranked
+    where change_rank = 1
 ),
 
 zendesk_raw_events as (
@@ -99,18 +109,23 @@ zendesk_events as (
 
 incidents as (
     select * from {{ ref('stg_servicenow__incidents') }}
+    where {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
 ),
 
 servicenow_changes as (
     select incident_id, changed_at, audit_id, field_name, old_value, new_value
     from {{ ref('stg_servicenow__assignment_history') }}
     where field_name in ('assignment_group', 'assigned_to')
+        and {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
 ),
 
 servicenow_first as (
     select incident_id, field_name, old_value
-    from servicenow_changes
-    qualify row_number() over (partition by incident_id, field_name order by changed_at, audit_id) = 1
+    from (
+        select *, row_number() over (partition by incident_id, field_name order by changed_at, audit_id) as change_rank
+        from servicenow_changes
+    ) as ranked
+    where change_rank = 1
 ),
 
 servicenow_raw_events as (
@@ -139,21 +154,21 @@ servicenow_events as (
 ),
 
 events as (
-    select 'jira' as ticket_system, {{ dbt.concat(["'jira:'", 'issue_id']) }} as ticket_id,
+    select 'jira' as ticket_system, {{ ticket_id('jira', 'issue_id') }} as ticket_id,
         changed_at, field_name, value
     from jira_events
     union all
-    select 'zendesk', {{ dbt.concat(["'zendesk:'", dbt.safe_cast('ticket_id', api.Column.translate_type('string'))]) }},
+    select 'zendesk', {{ ticket_id('zendesk', 'ticket_id') }},
         changed_at, field_name, value
     from zendesk_events
     union all
-    select 'servicenow', {{ dbt.concat(["'servicenow:'", 'incident_id']) }}, changed_at, field_name, value
+    select 'servicenow', {{ ticket_id('servicenow', 'incident_id') }}, changed_at, field_name, value
     from servicenow_events
 ),
 
 scoped_events as (
     select * from events
-    where changed_at is not null and {{ changed_tickets_filter('ticket_id') }}
+    where changed_at is not null
 ),
 
 sequenced as (
@@ -195,24 +210,35 @@ group_map as (
 team_departments as (
     -- A Jira Team is a directory team; the department most of its people are in.
     select team_name, department_name
-    from {{ ref('int_org__person_departments') }}
-    where team_name is not null
-    group by team_name, department_name
-    qualify row_number() over (partition by team_name order by count(*) desc, department_name) = 1
+    from (
+        select
+            team_name,
+            department_name,
+            row_number() over (partition by team_name order by count(*) desc, department_name) as size_rank
+        from {{ ref('int_org__person_departments') }}
+        where team_name is not null
+        group by team_name, department_name
+    ) as ranked
+    where size_rank = 1
 ),
 
 ticket_projects as (
-    select {{ dbt.concat(["'jira:'", 'issue_id']) }} as ticket_id, project_key from issues
+    select {{ ticket_id('jira', 'issue_id') }} as ticket_id, project_key from issues
 ),
 
-resolved as (
+resolved_candidates as (
     select
         states.*,
         identities.person_key as holder_person_key,
         dept.department_name as holder_department,
         group_department.department_name as group_department,
         team_departments.department_name as team_department,
-        project_department.department_name as project_department
+        project_department.department_name as project_department,
+        -- The mapping row in force: the latest valid_from on or before the state.
+        row_number() over (
+            partition by states.ticket_id, states.valid_from
+            order by group_department.valid_from desc, project_department.valid_from desc
+        ) as mapping_rank
     from states
     left join identities
         on identities.source = states.ticket_system and identities.identity_key = states.assignee_identity_key
@@ -230,11 +256,10 @@ resolved as (
         and project_department.source = 'jira_project'
         and project_department.group_name = ticket_projects.project_key
         and project_department.valid_from <= cast(states.valid_from as date)
-    -- The mapping row in force: the latest valid_from on or before the state.
-    qualify row_number() over (
-        partition by states.ticket_id, states.valid_from
-        order by group_department.valid_from desc, project_department.valid_from desc
-    ) = 1
+),
+
+resolved as (
+    select * from resolved_candidates where mapping_rank = 1
 ),
 
 with_department as (
@@ -277,9 +302,7 @@ changes_only as (
 ),
 
 loads as (
-    select ticket_id, max(loaded_at) as source_loaded_at
-    from {{ ref('int_tickets__source_loads') }}
-    group by ticket_id
+    select ticket_id, loaded_at as source_loaded_at from {{ ref('int_tickets__source_loads') }}
 )
 
 select

@@ -3,7 +3,7 @@
 with jira as (
     select
         'jira' as ticket_system,
-        {{ dbt.concat(["'jira:'", 'issue_id']) }} as ticket_id,
+        {{ ticket_id('jira', 'issue_id') }} as ticket_id,
         issue_key as native_ticket_key,
         project_key as queue_name,
         issue_type as ticket_type,
@@ -18,7 +18,7 @@ with jira as (
 zendesk as (
     select
         'zendesk' as ticket_system,
-        {{ dbt.concat(["'zendesk:'", dbt.safe_cast('tickets.ticket_id', api.Column.translate_type('string'))]) }} as ticket_id,
+        {{ ticket_id('zendesk', 'tickets.ticket_id') }} as ticket_id,
         {{ dbt.safe_cast('tickets.ticket_id', api.Column.translate_type('string')) }} as native_ticket_key,
         groups.group_name as queue_name,
         tickets.ticket_type,
@@ -36,7 +36,7 @@ zendesk as (
 servicenow as (
     select
         'servicenow' as ticket_system,
-        {{ dbt.concat(["'servicenow:'", 'incidents.incident_id']) }} as ticket_id,
+        {{ ticket_id('servicenow', 'incidents.incident_id') }} as ticket_id,
         incidents.incident_number as native_ticket_key,
         groups.group_name as queue_name,
         incidents.category as ticket_type,

@@ -40,8 +40,13 @@ scoped as (
 
 person_week as (
     select activity_week, person_key, department_name
-    from scoped
-    qualify row_number() over (partition by activity_week, person_key order by acted_at desc, department_name) = 1
+    from (
+        select
+            *,
+            row_number() over (partition by activity_week, person_key order by acted_at desc, department_name) as action_rank
+        from scoped
+    ) as ranked
+    where action_rank = 1
 ),
 
 ticket_people as (

@@ -90,9 +90,9 @@ tickets as (
     select
         cast({{ dbt.date_trunc('month', 'created_on') }} as date) as month_start,
         department_name,
-        percentile_cont(0.5) within group (order by full_resolution_minutes) as median_resolution_minutes,
+        {{ median('full_resolution_minutes') }} as median_resolution_minutes,
         count(full_resolution_minutes) as resolved,
-        percentile_cont(0.5) within group (order by first_reply_minutes) as median_first_reply_minutes,
+        {{ median('first_reply_minutes') }} as median_first_reply_minutes,
         count(first_reply_minutes) as replied,
         1.0 * sum(case when is_rated_good then 1 else 0 end) / nullif(sum(case when is_rated then 1 else 0 end), 0) as csat_good_share,
         sum(case when is_rated then 1 else 0 end) as rated,

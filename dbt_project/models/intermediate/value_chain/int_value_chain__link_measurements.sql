@@ -87,12 +87,12 @@ tickets as (
 
 ticket_metrics as (
     select initiative_id, window_name, group_name, 'median_first_reply_minutes' as metric,
-        percentile_cont(0.5) within group (order by first_reply_minutes) as metric_value,
+        {{ median('first_reply_minutes') }} as metric_value,
         count(first_reply_minutes) as observations
     from tickets group by 1, 2, 3
     union all
     select initiative_id, window_name, group_name, 'median_resolution_minutes',
-        percentile_cont(0.5) within group (order by full_resolution_minutes),
+        {{ median('full_resolution_minutes') }},
         count(full_resolution_minutes)
     from tickets group by 1, 2, 3
     union all

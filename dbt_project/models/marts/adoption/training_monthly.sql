@@ -122,7 +122,7 @@ proposals as (
 
 ai_tool_tickets as (
     select
-        {{ dbt.concat(["'servicenow:'", 'incidents.incident_id']) }} as ticket_id,
+        {{ ticket_id('servicenow', 'incidents.incident_id') }} as ticket_id,
         coalesce(incidents.opened_at, incidents.created_at) as opened_at,
         callers.person_key as caller_person_key
     from {{ ref('stg_servicenow__incidents') }} as incidents

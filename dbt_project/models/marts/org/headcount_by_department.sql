@@ -13,9 +13,12 @@ periods as (
 on_as_of as (
     -- The period each person was in on the as-of date (a leaver: their last period).
     select *
-    from periods
-    where valid_from <= as_of_date
-    qualify row_number() over (partition by person_key order by valid_from desc) = 1
+    from (
+        select *, row_number() over (partition by person_key order by valid_from desc) as period_rank
+        from periods
+        where valid_from <= as_of_date
+    ) as ranked
+    where period_rank = 1
 )
 
 select

@@ -106,8 +106,8 @@ handoffs_in as (
         handoff_week as week_start,
         to_department as department_name,
         count(*) as handoffs_in,
-        percentile_cont(0.5) within group (order by boundary_wait_calendar_hours) as boundary_wait_calendar_hours_median,
-        percentile_cont(0.5) within group (order by boundary_wait_business_hours) as boundary_wait_business_hours_median
+        {{ median('boundary_wait_calendar_hours') }} as boundary_wait_calendar_hours_median,
+        {{ median('boundary_wait_business_hours') }} as boundary_wait_business_hours_median
     from handoffs
     group by handoff_week, to_department
 ),

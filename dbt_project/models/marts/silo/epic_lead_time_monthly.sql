@@ -25,7 +25,7 @@ departments as (
     select members.epic_key, count(distinct states.department_name) as departments
     from members
     inner join {{ ref('int_tickets__state_history') }} as states
-        on states.ticket_id = {{ dbt.concat(["'jira:'", 'members.member_issue_id']) }}
+        on states.ticket_id = {{ ticket_id('jira', 'members.member_issue_id') }}
     where states.department_name is not null
     group by members.epic_key
 ),
@@ -45,7 +45,7 @@ select
     is_cross_functional,
     count(*) as epics_resolved,
     avg(cast(departments as double)) as departments_per_epic_mean,
-    percentile_cont(0.5) within group (order by lead_time_days) as lead_time_days_median,
+    {{ median('lead_time_days') }} as lead_time_days_median,
     avg(lead_time_days) as lead_time_days_mean
 from epic_lead_times
 group by month_start, is_cross_functional

@@ -15,7 +15,7 @@ select
     count(distinct ticket_id) as tickets_handed_off,
     count(case when is_return then 1 end) as returning_handoffs,
     count(first_response_at) as handoffs_with_response,
-    percentile_cont(0.5) within group (order by boundary_wait_calendar_hours) as boundary_wait_calendar_hours_median,
-    percentile_cont(0.5) within group (order by boundary_wait_business_hours) as boundary_wait_business_hours_median
+    {{ median('boundary_wait_calendar_hours') }} as boundary_wait_calendar_hours_median,
+    {{ median('boundary_wait_business_hours') }} as boundary_wait_business_hours_median
 from handoffs
 group by handoff_week, from_department, to_department

@@ -17,8 +17,8 @@ select
     cast(count(*) as {{ dbt.type_bigint() }}) as tickets_created,
     cast(sum(case when is_solved then 1 else 0 end) as {{ dbt.type_bigint() }}) as tickets_solved,
     cast(count(first_reply_minutes) as {{ dbt.type_bigint() }}) as tickets_replied,
-    cast(percentile_cont(0.5) within group (order by first_reply_minutes) as {{ type_double() }}) as median_first_reply_minutes,
-    cast(percentile_cont(0.5) within group (order by full_resolution_minutes) as {{ type_double() }}) as median_resolution_minutes,
+    cast({{ median('first_reply_minutes') }} as {{ type_double() }}) as median_first_reply_minutes,
+    cast({{ median('full_resolution_minutes') }} as {{ type_double() }}) as median_resolution_minutes,
     cast(case when sum(case when is_solved then 1 else 0 end) > 0
               then 1.0 * sum(case when is_solved and is_reopened then 1 else 0 end) / sum(case when is_solved then 1 else 0 end)
          end as {{ type_double() }}) as reopen_rate,

@@ -1,7 +1,6 @@
 -- One row per BambooHR employee and snapshot date.
 with source as (
-    select * from {{ source('raw_bamboohr', 'employees') }}
-    qualify row_number() over (partition by employee_key, snapshot_date order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_bamboohr', 'employees'), ['employee_key', 'snapshot_date']) }}
 )
 
 select

@@ -1,7 +1,6 @@
 -- One row per vendor identity mapped by hand to a person.
 with source as (
-    select * from {{ source('raw_identity_overrides', 'overrides') }}
-    qualify row_number() over (partition by source, identity_key order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_identity_overrides', 'overrides'), ['source', 'identity_key']) }}
 )
 
 select

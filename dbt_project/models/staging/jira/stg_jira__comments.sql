@@ -1,7 +1,13 @@
 -- One row per Jira comment.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='comment_id',
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_jira', 'comments') }}
-    qualify row_number() over (partition by comment_id order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_jira', 'comments'), ['comment_id'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select

@@ -1,7 +1,13 @@
 -- One row per changelog item; field names lower-cased so 'Team'/'team' and 'assignee' compare equal.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['issue_id', 'history_id', 'item_index'],
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_jira', 'issue_changes') }}
-    qualify row_number() over (partition by issue_id, history_id, item_index order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_jira', 'issue_changes'), ['issue_id', 'history_id', 'item_index']) }}
 )
 
 select

@@ -1,7 +1,13 @@
 -- One row per Jira issue, typed; the latest landed version wins.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='issue_id',
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_jira', 'issues') }}
-    qualify row_number() over (partition by issue_id order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_jira', 'issues'), ['issue_id'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select

@@ -1,7 +1,6 @@
 -- One row per Jira account.
 with source as (
-    select * from {{ source('raw_jira', 'users') }}
-    qualify row_number() over (partition by identity_key order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_jira', 'users'), ['identity_key']) }}
 )
 
 select

@@ -1,7 +1,6 @@
 -- One row per Entra ID user and snapshot date.
 with source as (
-    select * from {{ source('raw_msgraph_directory', 'users') }}
-    qualify row_number() over (partition by user_key, snapshot_date order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_msgraph_directory', 'users'), ['user_key', 'snapshot_date']) }}
 )
 
 select

@@ -1,7 +1,13 @@
 -- One row per sys_audit change of an incident's assignment_group, assigned_to or state.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='audit_id',
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_servicenow', 'assignment_history') }}
-    qualify row_number() over (partition by sys_id order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_servicenow', 'assignment_history'), ['sys_id']) }}
 )
 
 select

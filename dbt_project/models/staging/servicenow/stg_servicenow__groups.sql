@@ -1,7 +1,6 @@
 -- One row per assignment group.
 with source as (
-    select * from {{ source('raw_servicenow', 'groups') }}
-    qualify row_number() over (partition by sys_id order by sys_updated_on desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_servicenow', 'groups'), ['sys_id'], order_by='sys_updated_on desc, _loaded_at desc') }}
 )
 
 select

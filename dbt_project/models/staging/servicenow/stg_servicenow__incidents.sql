@@ -1,7 +1,13 @@
 -- One row per incident, typed; the latest landed version wins.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='incident_id',
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_servicenow', 'incidents') }}
-    qualify row_number() over (partition by sys_id order by sys_updated_on desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_servicenow', 'incidents'), ['sys_id'], order_by='sys_updated_on desc, _loaded_at desc') }}
 )
 
 select

@@ -1,7 +1,6 @@
 -- One row per sys_user. user_name_key is the namespace audit rows name their author by.
 with source as (
-    select * from {{ source('raw_servicenow', 'users') }}
-    qualify row_number() over (partition by identity_key order by sys_updated_on desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_servicenow', 'users'), ['identity_key'], order_by='sys_updated_on desc, _loaded_at desc') }}
 )
 
 select

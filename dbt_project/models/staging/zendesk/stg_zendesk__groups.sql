@@ -1,7 +1,6 @@
 -- One row per Zendesk group.
 with source as (
-    select * from {{ source('raw_zendesk', 'groups') }}
-    qualify row_number() over (partition by group_id order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_zendesk', 'groups'), ['group_id'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select

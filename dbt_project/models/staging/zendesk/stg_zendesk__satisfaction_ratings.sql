@@ -1,7 +1,6 @@
 -- One row per CSAT rating.
 with source as (
-    select * from {{ source('raw_zendesk', 'satisfaction_ratings') }}
-    qualify row_number() over (partition by rating_id order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_zendesk', 'satisfaction_ratings'), ['rating_id'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select

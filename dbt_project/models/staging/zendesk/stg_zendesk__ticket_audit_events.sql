@@ -1,7 +1,13 @@
 -- One row per audit event; field_name lower-cased (group_id, assignee_id, status, ...).
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['audit_id', 'event_id'],
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_zendesk', 'ticket_audit_events') }}
-    qualify row_number() over (partition by audit_id, event_id order by _loaded_at desc) = 1
+    {{ latest_rows(source('raw_zendesk', 'ticket_audit_events'), ['audit_id', 'event_id']) }}
 )
 
 select

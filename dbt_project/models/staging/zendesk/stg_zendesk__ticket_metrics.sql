@@ -1,7 +1,13 @@
 -- One row per ticket's metric set; durations are minutes as Zendesk reports them.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='ticket_id',
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_zendesk', 'ticket_metrics') }}
-    qualify row_number() over (partition by ticket_id order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_zendesk', 'ticket_metrics'), ['ticket_id'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select

@@ -1,7 +1,13 @@
 -- One row per Zendesk ticket, typed; the latest landed version wins.
+-- Incremental (large, grows every day): a run stages only the rows landed since the last one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='ticket_id',
+    on_schema_change='fail'
+) }}
 with source as (
-    select * from {{ source('raw_zendesk', 'tickets') }}
-    qualify row_number() over (partition by ticket_id order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_zendesk', 'tickets'), ['ticket_id'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select

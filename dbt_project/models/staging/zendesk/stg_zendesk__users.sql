@@ -1,7 +1,6 @@
 -- One row per Zendesk user.
 with source as (
-    select * from {{ source('raw_zendesk', 'users') }}
-    qualify row_number() over (partition by identity_key order by updated_at desc, _loaded_at desc) = 1
+    {{ latest_rows(source('raw_zendesk', 'users'), ['identity_key'], order_by='updated_at desc, _loaded_at desc') }}
 )
 
 select
