@@ -20,5 +20,5 @@
 ) as {{ alias }}
     on {{ alias }}.person_key = {{ person_key_expr }}
     and {{ alias }}.resolved_from <= cast({{ at_expr }} as date)
-    and ({{ alias }}.valid_to is null or {{ alias }}.valid_to > cast({{ at_expr }} as date))
+    and {{ ends_after(alias ~ '.valid_to', 'cast(' ~ at_expr ~ ' as date)') }}
 {%- endmacro %}

@@ -98,4 +98,4 @@ left join activity
 left join {{ ref('int_org__person_departments') }} as departments
     on departments.person_key = combined.person_key
     and departments.valid_from <= combined.calendar_date
-    and (departments.valid_to is null or combined.calendar_date < departments.valid_to)
+    and {{ ends_after('departments.valid_to', 'combined.calendar_date') }}

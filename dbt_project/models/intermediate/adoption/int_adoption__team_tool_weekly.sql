@@ -30,9 +30,9 @@ members as (
     from complete_weeks
     inner join {{ ref('int_org__person_departments') }} as periods
         on periods.valid_from <= complete_weeks.week_end
-        and (periods.valid_to is null or complete_weeks.week_end < periods.valid_to)
-        and (periods.employment_start_date is null or periods.employment_start_date <= complete_weeks.week_end)
-        and (periods.employment_end_date is null or periods.employment_end_date > complete_weeks.week_end)
+        and {{ ends_after('periods.valid_to', 'complete_weeks.week_end') }}
+        and {{ starts_by('periods.employment_start_date', 'complete_weeks.week_end') }}
+        and {{ ends_after('periods.employment_end_date', 'complete_weeks.week_end') }}
 ),
 
 trained as (

@@ -25,10 +25,7 @@ weeks_in_scope as (
     select distinct activity_week
     from activity
     {% if is_incremental() -%}
-    where source_loaded_at > (
-        select {{ dbt.dateadd('hour', -1 * var('ticket_lookback_hours', 48) | int, 'max(source_loaded_at)') }}
-        from {{ this }}
-    )
+    where source_loaded_at >= {{ tickets_changed_since() }}
     {%- endif %}
 ),
 

@@ -16,4 +16,4 @@ from {{ ref('stg_training_csv__enrolments') }} as enrolments
 left join {{ ref('int_org__person_departments') }} as departments
     on departments.person_key = enrolments.person_key
     and departments.valid_from <= enrolments.started_on
-    and (departments.valid_to is null or enrolments.started_on < departments.valid_to)
+    and {{ ends_after('departments.valid_to', 'enrolments.started_on') }}

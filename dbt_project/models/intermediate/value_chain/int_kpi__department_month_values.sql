@@ -27,9 +27,9 @@ headcount as (
     from month_bounds
     inner join {{ ref('int_org__person_departments') }} as periods
         on periods.valid_from <= month_bounds.month_end
-        and (periods.valid_to is null or month_bounds.month_end < periods.valid_to)
-        and (periods.employment_start_date is null or periods.employment_start_date <= month_bounds.month_end)
-        and (periods.employment_end_date is null or periods.employment_end_date > month_bounds.month_end)
+        and {{ ends_after('periods.valid_to', 'month_bounds.month_end') }}
+        and {{ starts_by('periods.employment_start_date', 'month_bounds.month_end') }}
+        and {{ ends_after('periods.employment_end_date', 'month_bounds.month_end') }}
     group by 1, 2
 ),
 

@@ -37,9 +37,9 @@ members as (
     inner join {{ ref('int_org__person_departments') }} as periods
         on periods.department_name = groups.department_name
         and periods.valid_from <= groups.window_end
-        and (periods.valid_to is null or groups.window_end < periods.valid_to)
-        and (periods.employment_start_date is null or periods.employment_start_date <= groups.window_end)
-        and (periods.employment_end_date is null or periods.employment_end_date > groups.window_end)
+        and {{ ends_after('periods.valid_to', 'groups.window_end') }}
+        and {{ starts_by('periods.employment_start_date', 'groups.window_end') }}
+        and {{ ends_after('periods.employment_end_date', 'groups.window_end') }}
 ),
 
 trained as (
@@ -113,6 +113,17 @@ ticket_metrics as (
     from tickets group by 1, 2, 3
 ),
 
+window_seats as (
+    -- Seats of the initiative's tools held on each window's last day. Equi-joined on the day first:
+    -- joining the seat table on the tool list inside the members join makes a nested loop.
+    select windows.initiative_id, windows.window_name, windows.window_end, seats.person_key, seats.tool, seats.actor_key
+    from windows
+    inner join {{ ref('int_adoption__seats_daily') }} as seats
+        on seats.seat_date = windows.window_end
+    where seats.person_key is not null
+        and {{ dbt.position(dbt.concat(["'|'", 'seats.tool', "'|'"]), dbt.concat(["'|'", 'windows.tools', "'|'"])) }} > 0
+),
+
 licence_cost as (
     -- Seats of the initiative's tools held by the group at the window's end x monthly seat price.
     select
@@ -121,16 +132,14 @@ licence_cost as (
         coalesce(sum(catalogue.monthly_seat_price_eur), 0) as metric_value,
         count(seats.actor_key) as observations
     from members
-    inner join windows
-        on windows.initiative_id = members.initiative_id and windows.window_name = members.window_name
-    left join {{ ref('int_adoption__seats_daily') }} as seats
-        on seats.person_key = members.person_key
-        and seats.seat_date = members.window_end
-        and {{ dbt.position(dbt.concat(["'|'", 'seats.tool', "'|'"]), dbt.concat(["'|'", 'windows.tools', "'|'"])) }} > 0
+    left join window_seats as seats
+        on seats.initiative_id = members.initiative_id
+        and seats.window_name = members.window_name
+        and seats.person_key = members.person_key
     left join {{ ref('int_adoption__tool_catalogue') }} as catalogue
         on catalogue.tool = seats.tool
         and catalogue.valid_from <= members.window_end
-        and (catalogue.valid_to is null or members.window_end < catalogue.valid_to)
+        and {{ ends_after('catalogue.valid_to', 'members.window_end') }}
     group by members.initiative_id, members.window_name, members.group_name
 )
 

@@ -52,4 +52,4 @@ left join {{ ref('stg_zendesk__groups') }} as groups
 left join group_departments
     on group_departments.group_name = groups.group_name
     and group_departments.valid_from <= cast(tickets.created_at as date)
-    and (group_departments.valid_to is null or cast(tickets.created_at as date) < group_departments.valid_to)
+    and {{ ends_after('group_departments.valid_to', 'cast(tickets.created_at as date)') }}

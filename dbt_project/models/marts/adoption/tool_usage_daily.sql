@@ -61,4 +61,4 @@ from aggregated
 left join catalogue
     on catalogue.tool = aggregated.tool
     and catalogue.valid_from <= aggregated.calendar_date
-    and (catalogue.valid_to is null or aggregated.calendar_date < catalogue.valid_to)
+    and {{ ends_after('catalogue.valid_to', 'aggregated.calendar_date') }}

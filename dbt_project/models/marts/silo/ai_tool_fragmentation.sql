@@ -50,7 +50,7 @@ with_capability as (
     inner join catalogue
         on catalogue.tool = per_department.tool
         and catalogue.valid_from <= per_department.month_start
-        and (catalogue.valid_to is null or per_department.month_start < catalogue.valid_to)
+        and {{ ends_after('catalogue.valid_to', 'per_department.month_start') }}
 ),
 
 per_tool as (
