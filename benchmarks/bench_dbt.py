@@ -51,8 +51,8 @@ def replace_landed_data(warehouse: Path, landed: Path) -> None:
     try:
         conn.execute(f"attach '{landed}' as landed (read_only)")
         tables = conn.execute(
-            "select table_schema, table_name from duckdb_tables() where database_name = 'landed' "
-            "and (table_schema like 'raw_%' or table_schema in ('meta', 'quarantine'))").fetchall()
+            "select schema_name, table_name from duckdb_tables() where database_name = 'landed' "
+            "and (schema_name like 'raw_%' or schema_name in ('meta', 'quarantine'))").fetchall()
         for schema, table in tables:
             conn.execute(f'create schema if not exists "{schema}"')
             conn.execute(f'create table if not exists "{schema}"."{table}" as '

@@ -82,6 +82,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # dbt runs as a subprocess; its profile reads the warehouse path from the environment.
         os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
-        yield from dbt.cli(["build"], context=context).stream()
+        # Unit tests pin SQL logic on fixed inputs, not the data: CI runs them
+        # (tests/story/test_dbt_unit_tests.py); a refresh need not pay for them every time.
+        yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
 
     return dbt_models

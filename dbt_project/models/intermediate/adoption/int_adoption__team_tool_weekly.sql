@@ -56,15 +56,17 @@ usage as (
     group by cast({{ dbt.date_trunc('week', 'calendar_date') }} as date), person_key, tool
 )
 
+-- Periods of a person do not overlap, so members has one row per week and person, and the joins
+-- below keep one row per week, person and tool: counting rows is counting people.
 select
     members.week_start,
     tools.tool,
     members.department_name,
     members.team_name,
-    count(distinct members.person_key) as headcount,
-    count(distinct case when usage.had_seat_at_week_end = 1 then members.person_key end) as seat_holders,
-    count(distinct case when trained.first_completed_on <= members.week_end then members.person_key end) as trained_people,
-    count(distinct case when usage.was_active = 1 then members.person_key end) as weekly_active_users
+    cast(count(*) as {{ dbt.type_bigint() }}) as headcount,
+    cast(sum(case when usage.had_seat_at_week_end = 1 then 1 else 0 end) as {{ dbt.type_bigint() }}) as seat_holders,
+    cast(sum(case when trained.first_completed_on <= members.week_end then 1 else 0 end) as {{ dbt.type_bigint() }}) as trained_people,
+    cast(sum(case when usage.was_active = 1 then 1 else 0 end) as {{ dbt.type_bigint() }}) as weekly_active_users
 from members
 cross join tools
 left join usage

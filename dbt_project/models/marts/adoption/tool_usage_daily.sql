@@ -15,16 +15,18 @@ catalogue as (
 ),
 
 aggregated as (
+    -- The daily grain is actor x tool x day, so each actor is one row of a (day, tool, department)
+    -- group: counting rows is counting people (count(distinct) costs a hash set per group).
     select
         calendar_date,
         tool,
         department_name,
-        count(distinct case when has_seat then actor_key end) as seats,
-        count(distinct case when days_since_active = 0 then actor_key end) as daily_active_users,
-        count(distinct case when days_since_active < 7 then actor_key end) as weekly_active_users,
-        count(distinct case when days_since_active < 28 then actor_key end) as monthly_active_users,
-        count(distinct case when has_seat and days_since_active < 28 then actor_key end) as licensed_monthly_active_users,
-        count(distinct case when has_seat and (days_since_active is null or days_since_active >= 30) then actor_key end) as idle_seats,
+        sum(case when has_seat then 1 else 0 end) as seats,
+        sum(case when days_since_active = 0 then 1 else 0 end) as daily_active_users,
+        sum(case when days_since_active < 7 then 1 else 0 end) as weekly_active_users,
+        sum(case when days_since_active < 28 then 1 else 0 end) as monthly_active_users,
+        sum(case when has_seat and days_since_active < 28 then 1 else 0 end) as licensed_monthly_active_users,
+        sum(case when has_seat and (days_since_active is null or days_since_active >= 30) then 1 else 0 end) as idle_seats,
         sum(intensity_units) as intensity_units,
         sum(suggestions_shown) as suggestions_shown,
         sum(suggestions_accepted) as suggestions_accepted
