@@ -64,18 +64,25 @@ def replace_landed_data(warehouse: Path, landed: Path) -> None:
 
 
 def dbt_build(warehouse: Path, label: str) -> float:
-    """Run `dbt build` on `warehouse`, print its slowest nodes and return the seconds it took."""
+    """Run `dbt build` as a refresh does, print where the time went and return the seconds it took."""
+    from pipelines.assets.dbt import REFRESH_BUILD_ARGS  # noqa: PLC0415
+
     env = {**os.environ, "ARCHIPELAGO_WAREHOUSE_PATH": str(warehouse)}
     dbt = Path(sys.executable).with_name("dbt")
     target = warehouse.parent / "dbt-target"
     started = time.perf_counter()
-    subprocess.run([str(dbt), "build", "--quiet", "--profiles-dir", ".", "--target-path", str(target)],
+    subprocess.run([str(dbt), *REFRESH_BUILD_ARGS, "--quiet", "--profiles-dir", ".", "--target-path", str(target)],
                    cwd=ROOT / "dbt_project", env=env, check=True)
     elapsed = time.perf_counter() - started
     results = json.loads((target / "run_results.json").read_text())["results"]
-    slowest = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:SLOWEST_NODES]
-    print(f"dbt build, {label}: {elapsed:.1f} s; slowest nodes:")
-    for result in slowest:
+    by_type: dict[str, list[float]] = {}
+    for result in results:
+        by_type.setdefault(result["unique_id"].split(".")[0], []).append(result["execution_time"])
+    split = ", ".join(f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(by_type.items()))
+    in_nodes = sum(sum(times) for times in by_type.values())
+    print(f"dbt build, {label}: {elapsed:.1f} s ({split}; parsing and dbt's own work {elapsed - in_nodes:.1f} s)")
+    print("  slowest nodes:")
+    for result in sorted(results, key=lambda r: r["execution_time"], reverse=True)[:SLOWEST_NODES]:
         print(f"  {result['execution_time']:7.1f} s  {result['unique_id']}")
     return elapsed
 

@@ -21,6 +21,9 @@ from pipelines.resources import WarehouseResource
 from pipelines.settings import PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# What a refresh runs. Unit tests pin SQL logic on fixed inputs, not the data: CI runs them
+# (tests/story/test_dbt_unit_tests.py), a refresh need not pay for them every time.
+REFRESH_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 
 def dbt_executable() -> str:
@@ -82,8 +85,6 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # dbt runs as a subprocess; its profile reads the warehouse path from the environment.
         os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
-        # Unit tests pin SQL logic on fixed inputs, not the data: CI runs them
-        # (tests/story/test_dbt_unit_tests.py); a refresh need not pay for them every time.
-        yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+        yield from dbt.cli(list(REFRESH_BUILD_ARGS), context=context).stream()
 
     return dbt_models
