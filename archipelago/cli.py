@@ -21,17 +21,20 @@ def _load_definitions():
     return defs
 
 
-def _run_nightly(defs) -> int:
+def _run_nightly(defs, *, full_refresh: bool = False) -> int:
     import duckdb  # noqa: PLC0415
 
+    from pipelines.assets.dbt import FULL_REFRESH_TAG  # noqa: PLC0415
     from pipelines.jobs import NIGHTLY_JOB_NAME  # noqa: PLC0415
     from pipelines.quality import failed_checks  # noqa: PLC0415
     from pipelines.run_job import run_job  # noqa: PLC0415
     from pipelines.warehouse import archipelago_home, warehouse_path  # noqa: PLC0415
 
     log_path = archipelago_home() / "logs" / "last_run.log"
-    _say(f"Running {NIGHTLY_JOB_NAME} (step output in {log_path}) …")
-    outcome = run_job(defs, NIGHTLY_JOB_NAME, log_path=log_path)
+    tags = {FULL_REFRESH_TAG: "true"} if full_refresh else None
+    how = " rebuilding every incremental model from scratch" if full_refresh else ""
+    _say(f"Running {NIGHTLY_JOB_NAME}{how} (step output in {log_path}) …")
+    outcome = run_job(defs, NIGHTLY_JOB_NAME, log_path=log_path, tags=tags)
     if outcome.success:
         _say(f"Run {outcome.run_id[:8]} succeeded in {outcome.seconds:.1f}s.")
         return 0
@@ -102,7 +105,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines.settings import configure_environment  # noqa: PLC0415
 
     home = configure_environment()
-    code = _run_nightly(_load_definitions())
+    code = _run_nightly(_load_definitions(), full_refresh=args.full_refresh)
     if code == 0:
         _summary(home)
     return code
@@ -168,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     refresh = sub.add_parser("refresh", help="run the nightly refresh against the configured sources",
                              description="Run the nightly_refresh job against the sources configured in the environment (.env honoured).")
+    refresh.add_argument("--full-refresh", action="store_true",
+                         help="rebuild the incremental models from scratch: after a source corrected history older "
+                              "than their lookback (a back-dated seat, a re-stated department history)")
     refresh.set_defaults(func=cmd_refresh)
 
     status = sub.add_parser("status", help="last runs, source freshness, last publication, failing checks",

@@ -24,6 +24,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # What a refresh runs. Unit tests pin SQL logic on fixed inputs, not the data: CI runs them
 # (tests/story/test_dbt_unit_tests.py), a refresh need not pay for them every time.
 REFRESH_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+# Run tag that makes the dbt step rebuild incremental models from scratch (`archipelago refresh --full-refresh`).
+FULL_REFRESH_TAG = "archipelago/full_refresh"
 
 
 def dbt_executable() -> str:
@@ -85,6 +87,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # dbt runs as a subprocess; its profile reads the warehouse path from the environment.
         os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
-        yield from dbt.cli(list(REFRESH_BUILD_ARGS), context=context).stream()
+        args = list(REFRESH_BUILD_ARGS)
+        if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+            args.append("--full-refresh")
+        yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

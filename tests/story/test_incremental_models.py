@@ -123,3 +123,33 @@ def test_adoption_models_pick_up_late_usage_days(story_build, tmp_path):
     _dbt(warehouse, tmp_path / "target", selection)
     assert _differences(warehouse, story_build.warehouse, ADOPTION_MODELS) == dict.fromkeys(ADOPTION_MODELS, 0)
     assert old_days > 0
+
+
+def test_full_refresh_tag_rebuilds_incremental_models_from_scratch(story_build, tmp_path, monkeypatch):
+    """`archipelago refresh --full-refresh` tags its run; the dbt step then rebuilds from scratch."""
+    import dagster as dg  # noqa: PLC0415
+
+    from pipelines.assets.dbt import FULL_REFRESH_TAG  # noqa: PLC0415
+    from pipelines.definitions import ASSETS, RESOURCES  # noqa: PLC0415
+
+    home = tmp_path / "home"
+    home.mkdir()
+    warehouse = home / story_build.warehouse.name
+    shutil.copy(story_build.warehouse, warehouse)
+    monkeypatch.setenv("ARCHIPELAGO_HOME", str(home))
+    monkeypatch.setenv("ARCHIPELAGO_WAREHOUSE_PATH", str(warehouse))
+    # A row lost from an incremental model: no new landing gives an incremental run a reason to
+    # restore it, a rebuild from scratch does.
+    with duckdb.connect(str(warehouse)) as conn:
+        (ticket_id,) = conn.execute("select min(ticket_id) from intermediate.int_tickets__source_loads").fetchone()
+        conn.execute("delete from intermediate.int_tickets__source_loads where ticket_id = ?", [ticket_id])
+
+    selection = dg.AssetSelection.assets(dg.AssetKey(["intermediate", "int_tickets__source_loads"]))
+    for tags, expected_rows in ((None, 0), ({FULL_REFRESH_TAG: "true"}, 1)):
+        result = dg.materialize(ASSETS, resources=RESOURCES, selection=selection,
+                                instance=dg.DagsterInstance.ephemeral(), tags=tags)
+        assert result.success
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            rows = conn.execute("select count(*) from intermediate.int_tickets__source_loads where ticket_id = ?",
+                                [ticket_id]).fetchone()[0]
+        assert rows == expected_rows, f"tags {tags}"
