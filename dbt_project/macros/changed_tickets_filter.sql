@@ -24,3 +24,9 @@
     from {{ this }}
 )
 {%- endmacro %}
+
+{#- The rows of a ticket-level staging model that belong to tickets in scope (all rows from scratch). -#}
+{% macro changed_ticket_rows(relation, ticket_system, native_id_column) -%}
+select * from {{ relation }}
+where {{ changed_tickets_filter(ticket_id(ticket_system, native_id_column)) }}
+{%- endmacro %}

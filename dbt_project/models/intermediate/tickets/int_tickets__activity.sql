@@ -14,35 +14,17 @@ with identities as (
 ),
 
 -- The source rows of the tickets in scope (all of them when built from scratch).
-jira_issues as (
-    select * from {{ ref('stg_jira__issues') }}
-    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
-),
+jira_issues as ({{ changed_ticket_rows(ref('stg_jira__issues'), 'jira', 'issue_id') }}),
 
-jira_changes as (
-    select * from {{ ref('stg_jira__issue_changes') }}
-    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
-),
+jira_changes as ({{ changed_ticket_rows(ref('stg_jira__issue_changes'), 'jira', 'issue_id') }}),
 
-jira_comments as (
-    select * from {{ ref('stg_jira__comments') }}
-    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
-),
+jira_comments as ({{ changed_ticket_rows(ref('stg_jira__comments'), 'jira', 'issue_id') }}),
 
-zendesk_events as (
-    select * from {{ ref('stg_zendesk__ticket_audit_events') }}
-    where {{ changed_tickets_filter(ticket_id('zendesk', 'ticket_id')) }}
-),
+zendesk_events as ({{ changed_ticket_rows(ref('stg_zendesk__ticket_audit_events'), 'zendesk', 'ticket_id') }}),
 
-servicenow_history as (
-    select * from {{ ref('stg_servicenow__assignment_history') }}
-    where {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
-),
+servicenow_history as ({{ changed_ticket_rows(ref('stg_servicenow__assignment_history'), 'servicenow', 'incident_id') }}),
 
-servicenow_incidents as (
-    select * from {{ ref('stg_servicenow__incidents') }}
-    where {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
-),
+servicenow_incidents as ({{ changed_ticket_rows(ref('stg_servicenow__incidents'), 'servicenow', 'incident_id') }}),
 
 jira_actions as (
     select 'jira' as ticket_system, {{ ticket_id('jira', 'issue_id') }} as ticket_id,
