@@ -29,10 +29,7 @@ members as (
         coalesce(periods.team_name, periods.department_name) as team_name
     from complete_weeks
     inner join {{ ref('int_org__person_departments') }} as periods
-        on periods.valid_from <= complete_weeks.week_end
-        and {{ ends_after('periods.valid_to', 'complete_weeks.week_end') }}
-        and {{ starts_by('periods.employment_start_date', 'complete_weeks.week_end') }}
-        and {{ ends_after('periods.employment_end_date', 'complete_weeks.week_end') }}
+        on {{ employed_in_period('periods', 'complete_weeks.week_end') }}
 ),
 
 trained as (

@@ -26,10 +26,7 @@ headcount as (
     select month_bounds.month_start, periods.department_name, count(distinct periods.person_key) as people
     from month_bounds
     inner join {{ ref('int_org__person_departments') }} as periods
-        on periods.valid_from <= month_bounds.month_end
-        and {{ ends_after('periods.valid_to', 'month_bounds.month_end') }}
-        and {{ starts_by('periods.employment_start_date', 'month_bounds.month_end') }}
-        and {{ ends_after('periods.employment_end_date', 'month_bounds.month_end') }}
+        on {{ employed_in_period('periods', 'month_bounds.month_end') }}
     group by 1, 2
 ),
 

@@ -36,10 +36,7 @@ members as (
     from groups
     inner join {{ ref('int_org__person_departments') }} as periods
         on periods.department_name = groups.department_name
-        and periods.valid_from <= groups.window_end
-        and {{ ends_after('periods.valid_to', 'groups.window_end') }}
-        and {{ starts_by('periods.employment_start_date', 'groups.window_end') }}
-        and {{ ends_after('periods.employment_end_date', 'groups.window_end') }}
+        and {{ employed_in_period('periods', 'groups.window_end') }}
 ),
 
 trained as (

@@ -49,10 +49,7 @@ members as (
         periods.department_name
     from month_bounds
     inner join {{ ref('int_org__person_departments') }} as periods
-        on periods.valid_from <= month_bounds.month_end
-        and {{ ends_after('periods.valid_to', 'month_bounds.month_end') }}
-        and {{ starts_by('periods.employment_start_date', 'month_bounds.month_end') }}
-        and {{ ends_after('periods.employment_end_date', 'month_bounds.month_end') }}
+        on {{ employed_in_period('periods', 'month_bounds.month_end') }}
 ),
 
 person_training as (
