@@ -19,7 +19,13 @@ DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 TICKET_MODELS = ("int_tickets__activity", "int_tickets__state_history", "int_tickets__handoffs", "int_tickets__ties")
 # The incremental chain upstream of them that held-back Zendesk events travel through.
 TICKET_UPSTREAM = ("stg_zendesk__ticket_audit_events", "int_tickets__source_loads")
-ADOPTION_MODELS = ("int_adoption__tool_activity_daily", "int_adoption__person_tool_daily")
+ADOPTION_MODELS = ("int_adoption__tool_activity_daily", "int_adoption__seats_daily", "int_adoption__person_tool_daily",
+                   "int_adoption__person_tool_monthly", "int_adoption__team_tool_weekly")
+# The ones that read GitHub usage days: holding the last week back must change them.
+USAGE_MODELS = ("int_adoption__tool_activity_daily", "int_adoption__person_tool_daily", "int_adoption__person_tool_monthly")
+# Incremental by period (column): an incremental run must leave their oldest period alone.
+PERIOD_COLUMNS = {"int_adoption__seats_daily": "seat_date", "int_adoption__person_tool_daily": "calendar_date",
+                  "int_adoption__person_tool_monthly": "month_start", "int_adoption__team_tool_weekly": "week_start"}
 
 
 def _dbt(warehouse: Path, target: Path, selection: tuple[str, ...], *args: str) -> None:
@@ -99,30 +105,32 @@ def test_ticket_models_pick_up_late_audit_events(story_build, tmp_path):
 
 
 def test_adoption_models_pick_up_late_usage_days(story_build, tmp_path):
-    """The last days of GitHub usage arrive a run late, as the vendor's report lag makes them."""
+    """The last week of GitHub usage arrives a run late, as the vendor's report lag makes it (within the
+    7-day lookback); the daily, weekly and monthly adoption models rebuild only their latest periods."""
     warehouse = _copy(story_build, tmp_path)
-    selection = ("+int_adoption__person_tool_daily",)
+    selection = ("+int_adoption__person_tool_monthly", "+int_adoption__team_tool_weekly")
     with duckdb.connect(str(warehouse)) as conn:
         last_day = conn.execute("select max(cast(day as date)) from raw_github_copilot.user_day_usage").fetchone()[0]
         conn.execute("create table main.held_back as select * from raw_github_copilot.user_day_usage "
-                     "where cast(day as date) > ? - interval 3 day", [last_day])
-        conn.execute("delete from raw_github_copilot.user_day_usage where cast(day as date) > ? - interval 3 day", [last_day])
+                     "where cast(day as date) > ? - interval 7 day", [last_day])
+        conn.execute("delete from raw_github_copilot.user_day_usage where cast(day as date) > ? - interval 7 day", [last_day])
         held = conn.execute("select count(*) from main.held_back").fetchone()[0]
     assert held > 0
 
     _dbt(warehouse, tmp_path / "target", selection, "--full-refresh")
     before = _differences(warehouse, story_build.warehouse, ADOPTION_MODELS)
-    assert all(before.values()), f"holding back three days should change every model: {before}"
+    assert all(before[model] for model in USAGE_MODELS), f"holding back a week should change these: {before}"
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("insert into raw_github_copilot.user_day_usage "
                      "select * replace (now()::timestamp as _loaded_at) from main.held_back")
-        old_days = conn.execute(
-            "select count(*) from intermediate.int_adoption__person_tool_daily where calendar_date < ? - interval 30 day",
-            [last_day]).fetchone()[0]
+        # A row taken out of each model's oldest period: a run that rebuilt that period would restore it.
+        for model, period in PERIOD_COLUMNS.items():
+            conn.execute(f"delete from intermediate.{model} where rowid = (select min(rowid) from intermediate.{model} "
+                         f"where {period} = (select min({period}) from intermediate.{model}))")
 
     _dbt(warehouse, tmp_path / "target", selection)
-    assert _differences(warehouse, story_build.warehouse, ADOPTION_MODELS) == dict.fromkeys(ADOPTION_MODELS, 0)
-    assert old_days > 0
+    expected = {model: 1 if model in PERIOD_COLUMNS else 0 for model in ADOPTION_MODELS}
+    assert _differences(warehouse, story_build.warehouse, ADOPTION_MODELS) == expected
 
 
 def test_full_refresh_tag_rebuilds_incremental_models_from_scratch(story_build, tmp_path, monkeypatch):

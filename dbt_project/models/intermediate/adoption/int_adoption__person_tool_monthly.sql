@@ -1,13 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month_start',
+        on_schema_change='fail'
+    )
+}}
 -- Each person's use of each AI tool as of every month's reference day (its last day, or the as-of
 -- day for the running month), over the trailing 12 weeks (METRICS.md §2, usage segment): weeks with
 -- any activity, active days, intensity per active day and its quartile and decile among the tool's
 -- active users. Seat holders without activity in the window are kept (licensed but inactive).
 -- Grain: month_start x actor_key x tool. Department is the person's on the reference day.
+-- Incremental: a run rebuilds the months whose reference day falls on or after the day
+-- var('adoption_lookback_days') before the latest reference day it holds, which covers every day
+-- int_adoption__person_tool_daily rebuilt; earlier months are final.
 {% set window_days = 84 %}
+{%- set rebuild_from = days_before_latest('reference_date', var('adoption_lookback_days', 7)) %}
 
 with months as (
     select distinct cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as month_start
     from {{ ref('int_adoption__calendar_days') }}
+    {% if is_incremental() -%}
+    where calendar_date >= {{ rebuild_from }}
+    {%- endif %}
 ),
 
 reference_days as (
@@ -24,6 +39,9 @@ reference_days as (
 
 daily as (
     select * from {{ ref('int_adoption__person_tool_daily') }}
+    {% if is_incremental() -%}
+    where calendar_date > {{ dbt.dateadd('day', -window_days, '(select min(reference_date) from reference_days)') }}
+    {%- endif %}
 ),
 
 windowed as (
@@ -57,10 +75,11 @@ activity as (
 ),
 
 ranked as (
+    -- actor_key breaks ties, so equal intensities fall in the same buckets on every build.
     select
         *,
-        ntile(4) over (partition by month_start, tool order by intensity_per_active_day) as intensity_quartile,
-        ntile(10) over (partition by month_start, tool order by intensity_per_active_day) as intensity_decile
+        ntile(4) over (partition by month_start, tool order by intensity_per_active_day, actor_key) as intensity_quartile,
+        ntile(10) over (partition by month_start, tool order by intensity_per_active_day, actor_key) as intensity_decile
     from activity
 ),
 

@@ -1,7 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='seat_date',
+        on_schema_change='fail'
+    )
+}}
 -- One row per person, AI tool and day on which they held a licence (seat). Seat lists are snapshots:
 -- a seat runs from its licensed-since date; while it is on the latest snapshot it runs to the as-of
 -- day, otherwise to the last snapshot that still listed it. Unresolved seat holders keep their
 -- vendor key as actor_key (counted, not attributable to a department).
+-- Incremental: a run rebuilds the days from var('adoption_lookback_days') before the latest one it
+-- holds; the seats themselves come from every snapshot, only their days before that are kept. A seat
+-- back-dated further than the lookback, or an OpenAI member whose main tool changed, shows on older
+-- days after `dbt build --full-refresh`.
+{%- set rebuild_from = days_before_latest('seat_date', var('adoption_lookback_days', 7)) %}
 with openai_member_tool as (
     -- OpenAI seats are organisation memberships; a member's seat belongs to the tool whose project
     -- they use most (HR's recruiting screener is not Marketing's chat tool).
@@ -87,3 +100,6 @@ from seats
 inner join {{ ref('int_adoption__calendar_days') }} as days
     on days.calendar_date >= seats.seat_start
     and (seats.last_seen = seats.latest_snapshot_date or days.calendar_date <= seats.last_seen)
+{% if is_incremental() -%}
+where days.calendar_date >= {{ rebuild_from }}
+{%- endif %}

@@ -1,9 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='week_start',
+        on_schema_change='fail'
+    )
+}}
 -- One row per complete ISO week, AI tool and team: team headcount on the week's last day, seat
 -- holders, people trained in any AI module by then, and team members active with the tool that week.
 -- Every team x tool x week is listed, so a team that has not started shows up as such.
+-- Incremental: a run rebuilds the weeks holding a day int_adoption__person_tool_daily rebuilt. That
+-- model rebuilds from var('adoption_lookback_days') before its latest day, which is at least the last
+-- day of the latest week held here. A tool's weeks before its first use appear after a full refresh.
+{%- set lookback = var('adoption_lookback_days', 7) | int %}
+{%- set rebuild_from = 'cast(' ~ dbt.date_trunc('week', days_before_latest('week_start', lookback - 6)) ~ ' as date)' %}
+
 with weeks as (
     select distinct cast({{ dbt.date_trunc('week', 'calendar_date') }} as date) as week_start
     from {{ ref('int_adoption__calendar_days') }}
+    {% if is_incremental() -%}
+    where calendar_date >= {{ rebuild_from }}
+    {%- endif %}
 ),
 
 complete_weeks as (
@@ -50,6 +67,9 @@ usage as (
                  then 1 else 0 end) as had_seat_at_week_end
     from {{ ref('int_adoption__person_tool_daily') }}
     where person_key is not null
+    {% if is_incremental() -%}
+    and calendar_date >= {{ rebuild_from }}
+    {%- endif %}
     group by cast({{ dbt.date_trunc('week', 'calendar_date') }} as date), person_key, tool
 )
 

@@ -1,6 +1,20 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='ticket_id',
+    on_schema_change='fail'
+) }}
 -- One row per ticket of any ticketing system: Jira issues, Zendesk tickets, ServiceNow incidents.
 -- ticket_id is namespaced by system ('jira:10001') so ids of different systems never collide.
-with jira as (
+-- Incremental like the other ticket models: a run rebuilds the tickets that received source rows
+-- since its last run (macros/changed_tickets_filter.sql).
+with jira_issues as ({{ changed_ticket_rows(ref('stg_jira__issues'), 'jira', 'issue_id') }}),
+
+zendesk_tickets as ({{ changed_ticket_rows(ref('stg_zendesk__tickets'), 'zendesk', 'ticket_id') }}),
+
+servicenow_incidents as ({{ changed_ticket_rows(ref('stg_servicenow__incidents'), 'servicenow', 'incident_id') }}),
+
+jira as (
     select
         'jira' as ticket_system,
         {{ ticket_id('jira', 'issue_id') }} as ticket_id,
@@ -12,7 +26,7 @@ with jira as (
         labels_json as labels_text,
         updated_at,
         loaded_at
-    from {{ ref('stg_jira__issues') }}
+    from jira_issues
 ),
 
 zendesk as (
@@ -28,7 +42,7 @@ zendesk as (
         tickets.tags_json as labels_text,
         tickets.updated_at,
         tickets.loaded_at
-    from {{ ref('stg_zendesk__tickets') }} as tickets
+    from zendesk_tickets as tickets
     left join {{ ref('stg_zendesk__ticket_metrics') }} as metrics on metrics.ticket_id = tickets.ticket_id
     left join {{ ref('stg_zendesk__groups') }} as groups on groups.group_id = tickets.group_id
 ),
@@ -46,12 +60,18 @@ servicenow as (
         cast(null as {{ dbt.type_string() }}) as labels_text,
         incidents.updated_at,
         incidents.loaded_at
-    from {{ ref('stg_servicenow__incidents') }} as incidents
+    from servicenow_incidents as incidents
     left join {{ ref('stg_servicenow__groups') }} as groups on groups.group_id = incidents.assignment_group_id
+),
+
+tickets as (
+    select * from jira
+    union all
+    select * from zendesk
+    union all
+    select * from servicenow
 )
 
-select * from jira
-union all
-select * from zendesk
-union all
-select * from servicenow
+select tickets.*, loads.loaded_at as source_loaded_at
+from tickets
+inner join {{ ref('int_tickets__source_loads') }} as loads on loads.ticket_id = tickets.ticket_id
