@@ -40,8 +40,10 @@ status: setup
 ui: setup
 	$(VENV)/bin/archipelago ui
 
+# Two workers on a two-core machine (one per core): the story build's tests keep one of them busy
+# while the other takes the rest (groups: tests/conftest.py).
 test: setup
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -38,9 +38,22 @@ def _manifest_is_stale() -> bool:
 
 def pytest_configure(config):
     # `make test` prepares the manifest; running pytest directly after editing models should work too.
-    if _manifest_is_stale():
+    # Under pytest-xdist the controller does it before the workers start.
+    if not hasattr(config, "workerinput") and _manifest_is_stale():
         dbt = Path(sys.executable).with_name("dbt")
         subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Groups for `pytest -n auto --dist loadgroup` (`make test`): every test on the story build shares
+    one worker, so the build (minutes) is made once; any other module's tests share one, so its
+    module-scoped fixtures (a landed sandbox, say) are made once too. The story group, the longest,
+    goes first, so that one worker starts it at once while the other takes everything else."""
+    for item in items:
+        group = "story_build" if "story_build" in item.fixturenames else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: "story_build" not in item.fixturenames)
 
 
 @pytest.fixture(scope="session")
