@@ -40,8 +40,9 @@ def pytest_configure(config):
     # `make test` prepares the manifest; running pytest directly after editing models should work too.
     # Under pytest-xdist the controller does it before the workers start.
     if not hasattr(config, "workerinput") and _manifest_is_stale():
-        dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)
+        from pipelines.assets.dbt import dbt_executable  # noqa: PLC0415
+
+        subprocess.run([dbt_executable(), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -10,20 +10,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from pipelines.assets.dbt import DBT_PROJECT_DIR, dbt_executable
 
 
 def test_every_dbt_unit_test_passes(story_build, tmp_path):
     warehouse = tmp_path / story_build.warehouse.name
     shutil.copy(story_build.warehouse, warehouse)
     target = tmp_path / "target"
-    dbt = str(Path(sys.executable).with_name("dbt"))
+    dbt = dbt_executable()
     completed = subprocess.run(
         [dbt, "test", "--profiles-dir", ".", "--target-path", str(target), "--select", "test_type:unit"],
-        cwd=DBT_DIR, env={**os.environ, "ARCHIPELAGO_WAREHOUSE_PATH": str(warehouse)},
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "ARCHIPELAGO_WAREHOUSE_PATH": str(warehouse)},
         capture_output=True, text=True,
     )
     assert completed.returncode == 0, completed.stdout[-4000:]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from pipelines.assets.dbt import DBT_PROJECT_DIR, dbt_executable
+
 TICKET_MODELS = ("int_tickets__activity", "int_tickets__state_history", "int_tickets__handoffs", "int_tickets__ties")
 # The incremental chain upstream of them that held-back Zendesk events travel through.
 TICKET_UPSTREAM = ("stg_zendesk__ticket_audit_events", "int_tickets__source_loads")
@@ -29,11 +29,11 @@ PERIOD_COLUMNS = {"int_adoption__seats_daily": "seat_date", "int_adoption__perso
 
 
 def _dbt(warehouse: Path, target: Path, selection: tuple[str, ...], *args: str) -> None:
-    dbt = str(Path(sys.executable).with_name("dbt"))
+    dbt = dbt_executable()
     env = {**os.environ, "ARCHIPELAGO_WAREHOUSE_PATH": str(warehouse)}
     subprocess.run(
         [dbt, "run", "--quiet", "--profiles-dir", ".", "--target-path", str(target), "--select", *selection, *args],
-        cwd=DBT_DIR, env=env, check=True,
+        cwd=DBT_PROJECT_DIR, env=env, check=True,
     )
 
 

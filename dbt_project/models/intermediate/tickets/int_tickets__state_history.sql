@@ -15,10 +15,7 @@
 -- department in the directory, else the project's (seed). The assignee's department is the one on
 -- the day of the state, so a mover's past tickets stay with the old department.
 -- Every source CTE reads only the tickets in scope (all of them when built from scratch).
-with issues as (
-    select * from {{ ref('stg_jira__issues') }}
-    where {{ changed_tickets_filter(ticket_id('jira', 'issue_id')) }}
-),
+with issues as ({{ changed_ticket_rows(ref('stg_jira__issues'), 'jira', 'issue_id') }}),
 
 jira_changes as (
     select * from {{ ref('stg_jira__issue_changes') }}
@@ -53,10 +50,7 @@ jira_events as (
     from jira_changes
 ),
 
-zendesk_tickets as (
-    select * from {{ ref('stg_zendesk__tickets') }}
-    where {{ changed_tickets_filter(ticket_id('zendesk', 'ticket_id')) }}
-),
+zendesk_tickets as ({{ changed_ticket_rows(ref('stg_zendesk__tickets'), 'zendesk', 'ticket_id') }}),
 
 zendesk_groups as (
     select group_id, group_name from {{ ref('stg_zendesk__groups') }}
@@ -107,10 +101,7 @@ zendesk_events as (
         and {{ dbt.safe_cast('groups.group_id', api.Column.translate_type('string')) }} = events.value
 ),
 
-incidents as (
-    select * from {{ ref('stg_servicenow__incidents') }}
-    where {{ changed_tickets_filter(ticket_id('servicenow', 'incident_id')) }}
-),
+incidents as ({{ changed_ticket_rows(ref('stg_servicenow__incidents'), 'servicenow', 'incident_id') }}),
 
 servicenow_changes as (
     select incident_id, changed_at, audit_id, field_name, old_value, new_value
