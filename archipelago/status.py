@@ -61,6 +61,10 @@ def status_lines(home: Path, dagster_runs: list[tuple[str, str, str]] | None = N
         quarantine = _rows(conn, "select source, count(*) from quarantine.records group by 1 order by 1")
         if quarantine:
             lines.append("  quarantined records: " + ", ".join(f"{s} {n}" for s, n in quarantine))
+        unknown = _rows(conn, "select source, string_agg(field, ', ' order by field) from meta.unknown_fields group by 1 order by 1")
+        if unknown:
+            lines.append("  undeclared fields dropped (names only; allow-list to keep): "
+                         + "; ".join(f"{s}: {names}" for s, names in unknown))
         pubs = _rows(conn, "select run_id, published_at, tables from meta.publication where status = 'published' order by published_at desc limit 1")
         lines.append("\nLast publication:")
         if pubs:

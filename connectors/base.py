@@ -80,6 +80,9 @@ class Batch:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # stream name -> rows
     rejects: list[Reject] = field(default_factory=list)
     state: dict[str, Any] | None = None  # cursor after this batch; None keeps the previous one
+    # Names (never values) of fields the source sent but the connector does not declare, and dropped:
+    # listed in the run log and `archipelago status` so a user can allow-list them on purpose.
+    unknown_fields: list[str] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:

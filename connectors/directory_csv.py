@@ -2,7 +2,10 @@
 
 Lands `raw_directory_csv.employees`: one row per person and `valid_from` (the date the row's
 department, team and role took effect). E-mails become `person_key`s here; names are read only
-to check the row and are never landed. A file already landed (same SHA-256) is skipped.
+to check the row and are never landed. A file already landed (same SHA-256) is skipped. The file
+is read strictly (`connectors.csv_files`): a file that cannot be read whole fails the step naming
+file and line and is read again once fixed; undeclared columns are dropped and listed by name
+unless `DIRECTORY_CSV_EXTRA_COLUMNS` allow-lists them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Batch, Column, Reject, StreamSpec
-from connectors.csv_files import file_fingerprint, parse_date, read_rows, require
+from connectors.csv_files import (
+    CsvSettings,
+    declared_payload,
+    encoding_variable,
+    extra_columns_variable,
+    file_fingerprint,
+    parse_date,
+    read_export,
+    require,
+)
 from connectors.errors import ConfigError, RecordError
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
@@ -22,10 +34,14 @@ from connectors.registry import SourceDefinition, Variable
 SOURCE_NAME = "directory_csv"
 PATH_VARIABLE = "DIRECTORY_CSV_PATH"
 SNAPSHOT_VARIABLE = "DIRECTORY_CSV_SNAPSHOT_DATE"
+PREFIX = "DIRECTORY_CSV"
 REQUIRED_COLUMNS = (
     "employee_id", "email", "display_name", "department", "team", "role_family",
     "job_title", "manager_email", "location", "start_date", "end_date",
 )
+DECLARED_COLUMNS = (*REQUIRED_COLUMNS, "valid_from")
+# What a quarantined row keeps: declared columns that are not names (e-mails become person keys).
+_PAYLOAD_COLUMNS = tuple(c for c in DECLARED_COLUMNS if c not in ("display_name", "employee_id"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 BATCH_ROWS = 50_000
 
@@ -58,17 +74,20 @@ class DirectoryCsvExtractor:
     name = "employees"
     specs = (EMPLOYEES,)
 
-    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, snapshot_date: dt.date | None = None):
+    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, snapshot_date: dt.date | None = None,
+                 csv_settings: CsvSettings | None = None):
         self.path = path
         self.pseudonymiser = pseudonymiser
         self.snapshot_date = snapshot_date
+        self.csv_settings = csv_settings or CsvSettings.from_settings({}, PREFIX)
 
     def _snapshot(self) -> dt.date:
         if self.snapshot_date:
             return self.snapshot_date
         return dt.datetime.fromtimestamp(self.path.stat().st_mtime, dt.UTC).date()
 
-    def _parse(self, line: int, raw: dict[str, str], snapshot: dt.date, has_valid_from: bool) -> dict[str, Any]:
+    def _parse(self, line: int, raw: dict[str, str], extra: dict[str, str], snapshot: dt.date,
+               has_valid_from: bool) -> dict[str, Any]:
         email = require(raw["email"], "email")
         if not _EMAIL.match(email):
             raise RecordError("email is not an e-mail address")
@@ -81,8 +100,6 @@ class DirectoryCsvExtractor:
         manager = raw["manager_email"]
         if manager and not _EMAIL.match(manager):
             raise RecordError("manager_email is not an e-mail address")
-        known = set(REQUIRED_COLUMNS) | {"valid_from"}
-        extra = {k: v for k, v in raw.items() if k not in known and v}
         p = self.pseudonymiser
         return {
             "person_key": p.person_key(email),
@@ -109,25 +126,28 @@ class DirectoryCsvExtractor:
         rows: list[dict[str, Any]] = []
         rejects: list[Reject] = []
         seen: set[tuple[str, dt.date]] = set()
-        has_valid_from = None
-        for line, raw in read_rows(self.path, REQUIRED_COLUMNS, PATH_VARIABLE):
-            if has_valid_from is None:
-                has_valid_from = "valid_from" in raw
+        export = read_export(self.path, DECLARED_COLUMNS, PATH_VARIABLE, self.csv_settings, required=REQUIRED_COLUMNS)
+        has_valid_from = "valid_from" in export.header
+        for csv_row in export.rows:
+            line, raw = csv_row.line, csv_row.values
             try:
-                row = self._parse(line, raw, snapshot, has_valid_from)
+                if csv_row.problem:
+                    raise RecordError(csv_row.problem)
+                row = self._parse(line, raw, csv_row.extra, snapshot, has_valid_from)
                 key = (row["person_key"], row["valid_from"])
                 if key in seen:
                     raise RecordError("the same person appears twice for the same valid_from")
                 seen.add(key)
                 rows.append(row)
             except RecordError as exc:
-                payload = {k: v for k, v in raw.items() if k != "display_name"}
-                rejects.append(Reject("employees", f"line {line}: {exc}", self.pseudonymiser.scrub(payload), str(line)))
+                payload = declared_payload(raw, _PAYLOAD_COLUMNS, self.pseudonymiser.scrub, line)
+                rejects.append(Reject("employees", f"line {line}: {exc}", payload, str(line)))
             if len(rows) >= BATCH_ROWS:
                 # State only on the last batch: a file half landed is landed again, whole.
-                yield Batch(rows={"employees": rows}, rejects=rejects)
+                yield Batch(rows={"employees": rows}, rejects=rejects, unknown_fields=export.unknown_columns)
                 rows, rejects = [], []
-        yield Batch(rows={"employees": rows}, rejects=rejects, state={"sha256": fingerprint, "file": self.path.name})
+        yield Batch(rows={"employees": rows}, rejects=rejects, state={"sha256": fingerprint, "file": self.path.name},
+                    unknown_fields=export.unknown_columns)
 
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[DirectoryCsvExtractor]:
@@ -137,7 +157,8 @@ def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[Di
             snapshot = dt.date.fromisoformat(settings[SNAPSHOT_VARIABLE])
         except ValueError as exc:
             raise ConfigError(f"{SNAPSHOT_VARIABLE}={settings[SNAPSHOT_VARIABLE]!r} is not an ISO date (YYYY-MM-DD).") from exc
-    return [DirectoryCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser, snapshot)]
+    return [DirectoryCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser, snapshot,
+                                  CsvSettings.from_settings(settings, PREFIX))]
 
 
 SOURCE = SourceDefinition(
@@ -146,6 +167,8 @@ SOURCE = SourceDefinition(
     variables=(
         Variable(PATH_VARIABLE, "path of the directory CSV export"),
         Variable(SNAPSHOT_VARIABLE, "date the export was taken (default: file modification date)", required=False),
+        encoding_variable(PREFIX),
+        extra_columns_variable(PREFIX),
     ),
     extractors={"employees": (EMPLOYEES,)},
     build=_build,

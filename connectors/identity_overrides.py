@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Batch, Column, Reject, StreamSpec
-from connectors.csv_files import file_fingerprint, read_rows, require
+from connectors.csv_files import file_fingerprint, read_export, require
 from connectors.errors import RecordError
 from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
@@ -67,8 +67,12 @@ class IdentityOverridesExtractor:
             return
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         rejects: list[Reject] = []
-        for line, raw in read_rows(self.path, REQUIRED_COLUMNS, PATH_VARIABLE):
+        export = read_export(self.path, REQUIRED_COLUMNS, PATH_VARIABLE)
+        for csv_row in export.rows:
+            line, raw = csv_row.line, csv_row.values
             try:
+                if csv_row.problem:
+                    raise RecordError(csv_row.problem)
                 row = self._parse(line, raw)
                 key = (row["source"], row["identity_key"])
                 if key in rows and rows[key]["person_key"] != row["person_key"]:
@@ -81,7 +85,7 @@ class IdentityOverridesExtractor:
                            "email": self.pseudonymiser.scrub(raw.get("email", ""))}
                 rejects.append(Reject("overrides", f"line {line}: {exc}", payload, str(line)))
         yield Batch(rows={"overrides": list(rows.values())}, rejects=rejects,
-                    state={"sha256": fingerprint, "file": self.path.name})
+                    state={"sha256": fingerprint, "file": self.path.name}, unknown_fields=export.unknown_columns)
 
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[IdentityOverridesExtractor]:

@@ -1,6 +1,7 @@
 """Survey answers from a CSV export (long format, docs/configuration.md), into `raw_survey_csv`.
 
 One row per answer: `response_id,survey_id,submitted_at,respondent_email,department,question_id,answer`.
+Undeclared columns are dropped and listed by name (answers land only from these columns).
 Rows are grouped into responses and go through the shared survey rules (`connectors._survey`):
 question map, scales, departments, pseudonymised or anonymous respondents, free text off by default.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors import records as rec
-from connectors._csv_drop import changed_files, header_reject
+from connectors._csv_drop import drop_batches
 from connectors._survey import (
     FREE_TEXT,
     Answer,
@@ -23,13 +24,14 @@ from connectors._survey import (
     survey_specs,
 )
 from connectors.base import Batch, Reject
-from connectors.csv_files import read_rows
-from connectors.errors import ConfigError, RecordError
+from connectors.csv_files import CsvSettings, encoding_variable, read_export
+from connectors.errors import RecordError
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
 
 SOURCE_NAME = "survey_csv"
 PATH_VARIABLE = "SURVEY_CSV_PATH"
+PREFIX = "SURVEY_CSV"
 COLUMNS = ("response_id", "survey_id", "submitted_at", "respondent_email", "department", "question_id", "answer")
 SPECS = survey_specs(SOURCE_NAME)
 _RESPONDENT = ("submitted_at", "respondent_email", "department")
@@ -40,27 +42,32 @@ class SurveyCsvExtractor:
     name = "answers"
     specs = SPECS
 
-    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, rows: SurveyRows):
+    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, rows: SurveyRows, csv_settings: CsvSettings | None = None):
         self.path = path
         self.pseudonymiser = pseudonymiser
         self.rows = rows
+        self.csv_settings = csv_settings or CsvSettings.from_settings({}, PREFIX)
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
-        for file, new_state in changed_files(self.path, PATH_VARIABLE, state):
-            batch = Batch(state=new_state)
-            try:
-                responses = self._responses(file, batch)
-            except ConfigError as exc:  # wrong header: quarantine the file, land the others
-                yield Batch(rejects=[header_reject("answers", file, exc)], state=new_state)
-                continue
-            for response in responses:
-                self.rows.add(batch, response)
-            yield batch
+        return drop_batches(self.path, PATH_VARIABLE, state, "answers", self._read_file)
+
+    def _read_file(self, file: Path) -> Batch:
+        batch = Batch()
+        for response in self._responses(file, batch):
+            self.rows.add(batch, response)
+        return batch
 
     def _responses(self, file: Path, batch: Batch) -> list[SurveyResponse]:
         """Group the file's rows by response; a response whose rows disagree on the respondent is rejected."""
         grouped: dict[tuple[str, str], tuple[dict[str, str], list[tuple[int, dict[str, str]]]]] = {}
-        for line, raw in read_rows(file, COLUMNS, PATH_VARIABLE):
+        export = read_export(file, COLUMNS, PATH_VARIABLE, self.csv_settings)
+        batch.unknown_fields = export.unknown_columns
+        for csv_row in export.rows:
+            line, raw = csv_row.line, csv_row.values
+            if csv_row.problem:  # shifted fields: nothing in the row can be trusted, keep only where it is
+                batch.rejects.append(Reject("answers", f"{file.name} line {line}: {csv_row.problem}",
+                                            {"file": file.name, "line": line}, f"{file.name}:{line}"))
+                continue
             key = (raw["survey_id"], raw["response_id"])
             first, lines = grouped.setdefault(key, (raw, []))
             lines.append((line, raw))
@@ -95,7 +102,7 @@ class SurveyCsvExtractor:
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[SurveyCsvExtractor]:
     return [SurveyCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser,
-                               survey_rows("csv", settings, pseudonymiser))]
+                               survey_rows("csv", settings, pseudonymiser), CsvSettings.from_settings(settings, PREFIX))]
 
 
 SOURCE = SourceDefinition(
@@ -104,6 +111,7 @@ SOURCE = SourceDefinition(
     variables=(
         Variable(PATH_VARIABLE, "survey CSV export: a file, or a directory of *.csv files"),
         FREE_TEXT,
+        encoding_variable(PREFIX),
     ),
     extractors={"answers": SPECS},
     build=_build,

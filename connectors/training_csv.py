@@ -2,7 +2,8 @@
 
 One row per person and module: `email,module_id,module_name,started_on,completed_on,pre_score,post_score`.
 A row that breaks the format (no e-mail, a date that is not ISO, completion before start, a score
-outside 0-100) is quarantined with its file and line; the other rows land.
+outside 0-100, a wrong field count) is quarantined with its file and line; the other rows land.
+Files are read strictly (`connectors.csv_files`): encoding, quoting and undeclared columns.
 """
 
 from __future__ import annotations
@@ -11,15 +12,25 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from connectors._csv_drop import changed_files, header_reject
+from connectors._csv_drop import drop_batches
 from connectors.base import Batch, Column, Reject, StreamSpec
-from connectors.csv_files import parse_date, parse_float, read_rows, require
-from connectors.errors import ConfigError, RecordError
+from connectors.csv_files import (
+    CsvSettings,
+    declared_payload,
+    encoding_variable,
+    extra_columns_variable,
+    parse_date,
+    parse_float,
+    read_export,
+    require,
+)
+from connectors.errors import RecordError
 from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
 
 SOURCE_NAME = "training_csv"
 PATH_VARIABLE = "TRAINING_CSV_PATH"
+PREFIX = "TRAINING_CSV"
 COLUMNS = ("email", "module_id", "module_name", "started_on", "completed_on", "pre_score", "post_score")
 
 ENROLMENTS = StreamSpec(
@@ -46,11 +57,12 @@ class TrainingCsvExtractor:
     name = "enrolments"
     specs = (ENROLMENTS,)
 
-    def __init__(self, path: Path, pseudonymiser: Pseudonymiser):
+    def __init__(self, path: Path, pseudonymiser: Pseudonymiser, csv_settings: CsvSettings | None = None):
         self.path = path
         self.pseudonymiser = pseudonymiser
+        self.csv_settings = csv_settings or CsvSettings.from_settings({}, PREFIX)
 
-    def _row(self, file: Path, line: int, raw: dict[str, str]) -> dict[str, Any]:
+    def _row(self, file: Path, line: int, raw: dict[str, str], extra: dict[str, str]) -> dict[str, Any]:
         email = require(raw["email"], "email")
         if not is_email(email):
             raise RecordError("email is not an e-mail address")
@@ -70,39 +82,47 @@ class TrainingCsvExtractor:
             "post_score": parse_float(raw["post_score"], "post_score", 0, 100),
             "source_file": file.name,
             "source_line": line,
+            "_extra": self.pseudonymiser.scrub(extra) if extra else None,
         }
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
-        for file, new_state in changed_files(self.path, PATH_VARIABLE, state):
-            rows: list[dict[str, Any]] = []
-            rejects: list[Reject] = []
-            seen: dict[tuple[str, str], int] = {}
+        return drop_batches(self.path, PATH_VARIABLE, state, "enrolments", self._read_file)
+
+    def _read_file(self, file: Path) -> Batch:
+        export = read_export(file, COLUMNS, PATH_VARIABLE, self.csv_settings)
+        rows: list[dict[str, Any]] = []
+        rejects: list[Reject] = []
+        seen: dict[tuple[str, str], int] = {}
+        for csv_row in export.rows:
+            line, raw = csv_row.line, csv_row.values
             try:
-                for line, raw in read_rows(file, COLUMNS, PATH_VARIABLE):
-                    try:
-                        row = self._row(file, line, raw)
-                        key = (row["person_key"], row["module_id"])
-                        if key in seen:
-                            raise RecordError(f"the same person and module_id already appear on line {seen[key]}")
-                        seen[key] = line
-                        rows.append(row)
-                    except RecordError as exc:
-                        payload = self.pseudonymiser.scrub({"file": file.name, **raw})
-                        rejects.append(Reject("enrolments", f"{file.name} line {line}: {exc}", payload, f"{file.name}:{line}"))
-            except ConfigError as exc:  # wrong header: quarantine the file, land the others
-                yield Batch(rejects=[header_reject("enrolments", file, exc)], state=new_state)
-                continue
-            yield Batch(rows={"enrolments": rows}, rejects=rejects, state=new_state)
+                if csv_row.problem:
+                    raise RecordError(csv_row.problem)
+                row = self._row(file, line, raw, csv_row.extra)
+                key = (row["person_key"], row["module_id"])
+                if key in seen:
+                    raise RecordError(f"the same person and module_id already appear on line {seen[key]}")
+                seen[key] = line
+                rows.append(row)
+            except RecordError as exc:
+                payload = declared_payload(raw, COLUMNS, self.pseudonymiser.scrub, line, file=file.name)
+                rejects.append(Reject("enrolments", f"{file.name} line {line}: {exc}", payload, f"{file.name}:{line}"))
+        return Batch(rows={"enrolments": rows}, rejects=rejects, unknown_fields=export.unknown_columns)
 
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[TrainingCsvExtractor]:
-    return [TrainingCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser)]
+    return [TrainingCsvExtractor(Path(settings[PATH_VARIABLE]).expanduser(), pseudonymiser,
+                                 CsvSettings.from_settings(settings, PREFIX))]
 
 
 SOURCE = SourceDefinition(
     name=SOURCE_NAME,
     title="Training CSV export",
-    variables=(Variable(PATH_VARIABLE, "training CSV export: a file, or a directory of *.csv files"),),
+    variables=(
+        Variable(PATH_VARIABLE, "training CSV export: a file, or a directory of *.csv files"),
+        encoding_variable(PREFIX),
+        extra_columns_variable(PREFIX),
+    ),
     extractors={"enrolments": (ENROLMENTS,)},
     build=_build,
 )

@@ -45,6 +45,7 @@ class LandingReport:
     rejects: int = 0
     rows_by_table: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    unknown_fields: list[str] = field(default_factory=list)  # dropped, by name
     seconds: float = 0.0
 
 
@@ -168,6 +169,15 @@ def _write_cursor(conn, source: str, extractor: str, state: dict[str, Any], run_
     )
 
 
+def _note_unknown_fields(conn, extractor: Extractor, names: list[str], run_id: str, at: dt.datetime) -> None:
+    for name in sorted(set(names)):
+        conn.execute(
+            "insert into meta.unknown_fields values (?, ?, ?, ?, ?, ?) on conflict (source, extractor, field) "
+            "do update set last_seen = excluded.last_seen, run_id = excluded.run_id",
+            [extractor.source, extractor.name, name, at, at, run_id],
+        )
+
+
 def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Batch, run_id: str) -> None:
     """Write one batch atomically: rows, rejects and cursor commit together or not at all."""
     specs = {spec.name: spec for spec in extractor.specs}
@@ -181,6 +191,7 @@ def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Bat
             if rows:
                 _merge(conn, specs[name], _to_arrow(specs[name], rows, run_id, at))
         _quarantine(conn, extractor.source, batch.rejects, run_id, at)
+        _note_unknown_fields(conn, extractor, batch.unknown_fields, run_id, at)
         if batch.state is not None:
             _write_cursor(conn, extractor.source, extractor.name, batch.state, run_id, at)
         conn.commit()
@@ -208,6 +219,7 @@ def land_extractor(conn: duckdb.DuckDBPyConnection, extractor: Extractor, run_id
         report.rejects += len(batch.rejects)
         for name, rows in batch.rows.items():
             report.rows_by_table[name] = report.rows_by_table.get(name, 0) + len(rows)
+        report.unknown_fields += [n for n in batch.unknown_fields if n not in report.unknown_fields]
         for reject in batch.rejects:
             report.reject_reasons[reject.reason] = report.reject_reasons.get(reject.reason, 0) + 1
         if progress is not None:

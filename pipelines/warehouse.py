@@ -64,6 +64,16 @@ META_DDL = (
         message varchar
     )""",
     """
+    create table if not exists meta.unknown_fields (
+        source varchar not null,
+        extractor varchar not null,
+        field varchar not null,        -- a name only: values of unknown fields are never kept
+        first_seen timestamp not null,
+        last_seen timestamp not null,
+        run_id varchar,
+        primary key (source, extractor, field)
+    )""",
+    """
     create table if not exists quarantine.records (
         source varchar not null,
         stream varchar not null,

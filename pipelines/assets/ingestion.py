@@ -91,6 +91,11 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
                 _record_run(conn, run_id, source.name, extractor_name, started, "failed", report, str(exc)[:1000])
                 raise
             _record_run(conn, run_id, source.name, extractor_name, started, "succeeded", report)
+            if report is not None and report.unknown_fields:
+                context.log.warning(
+                    f"{source.title}: dropped undeclared field(s) {', '.join(report.unknown_fields)}; their values "
+                    "were not landed (allow-list them in the source's settings to keep them, see docs/configuration.md)"
+                )
             if claimed is not None:
                 exports_inbox.mark_processed(claimed.path)
             for spec in specs:
