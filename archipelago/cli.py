@@ -1,4 +1,4 @@
-"""The `archipelago` command: demo, refresh, status, sandbox, webhooks."""
+"""The `archipelago` command: demo, refresh, check, rekey, status, sandbox, webhooks."""
 
 from __future__ import annotations
 
@@ -39,8 +39,12 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
         _say(f"Run {outcome.run_id[:8]} succeeded in {outcome.seconds:.1f}s.")
         return 0
     _say(f"Run {outcome.run_id[:8]} FAILED in {outcome.seconds:.1f}s; failed steps: {', '.join(outcome.failed_steps) or '-'}")
-    with duckdb.connect(str(warehouse_path(archipelago_home())), read_only=True) as conn:
-        failures = failed_checks(conn, outcome.run_id)
+    try:
+        with duckdb.connect(str(warehouse_path(archipelago_home())), read_only=True) as conn:
+            failures = failed_checks(conn, outcome.run_id)
+    except duckdb.IOException:
+        failures = []
+        _say("(the warehouse is in use by another process: failed checks not listed)")
     if failures:
         _say("Publication blocked; the last good publication stays in place. Failed checks:")
         for table, expectation, severity, observed in failures:
@@ -79,6 +83,26 @@ def _summary(home: Path) -> None:
     print(f"\nQuery it read-only, e.g.: duckdb -readonly {path}")
 
 
+def _preflight_ok(home: Path) -> bool:
+    """`archipelago check` before a run: every problem on one line, and no step runs if there is one."""
+    from archipelago.preflight import preflight, problems  # noqa: PLC0415
+    from pipelines.warehouse import warehouse_path  # noqa: PLC0415
+
+    found = problems(preflight(warehouse=warehouse_path(home)))
+    for line in found:
+        _say(f"✗ {line}")
+    if found:
+        _say("Nothing was run: fix the configuration above (`archipelago check` re-checks it).")
+    return not found
+
+
+def _exclusive(home: Path, command: str):
+    """One run at a time per ARCHIPELAGO_HOME (a second one exits naming the first)."""
+    from pipelines.run_lock import run_lock  # noqa: PLC0415
+
+    return run_lock(home, command)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The demo organisation through the local vendor sandbox, over real HTTP, into DuckDB."""
     import datetime as dt  # noqa: PLC0415
@@ -92,10 +116,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     end = dt.date.today() - dt.timedelta(days=1)
     _say(f"Generating the demo organisation (seed {args.seed}, {args.employees} employees, {args.months} months to {end}) …")
     org = generate_organisation(seed=args.seed, employees=args.employees, months=args.months, end_date=end)
-    with SandboxServer(org, port=0, exports_dir=home / "sandbox" / "exports") as server:
+    with _exclusive(home, "archipelago demo"), SandboxServer(org, port=0, exports_dir=home / "sandbox" / "exports") as server:
         os.environ.update(server.env())
         _say(f"Vendor sandbox serving every source on {server.base_url}; landing into {home}")
-        code = _run_nightly(_load_definitions())
+        code = _run_nightly(_load_definitions()) if _preflight_ok(home) else 2
     if code == 0:
         _summary(home)
     return code
@@ -105,10 +129,44 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines.settings import configure_environment  # noqa: PLC0415
 
     home = configure_environment()
-    code = _run_nightly(_load_definitions(), full_refresh=args.full_refresh)
+    with _exclusive(home, "archipelago refresh"):
+        if not _preflight_ok(home):
+            return 2
+        code = _run_nightly(_load_definitions(), full_refresh=args.full_refresh)
     if code == 0:
         _summary(home)
     return code
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from archipelago.preflight import preflight, problems  # noqa: PLC0415
+    from pipelines.settings import configure_environment  # noqa: PLC0415
+    from pipelines.warehouse import warehouse_path  # noqa: PLC0415
+
+    home = configure_environment()
+    findings = preflight(warehouse=warehouse_path(home), probe_urls=not args.no_probe)
+    for finding in findings:
+        print(f"{'✓' if finding.ok else '✗'} {finding.line}")
+    found = problems(findings)
+    print(f"\n{len(found)} problem(s): a refresh would not start." if found else "\nReady: `archipelago refresh` can run.")
+    return 2 if found else 0
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    from archipelago.rekey import rekey  # noqa: PLC0415
+    from pipelines.settings import configure_environment  # noqa: PLC0415
+
+    home = configure_environment()
+    if not args.yes:
+        _say("`archipelago rekey` sets the working warehouse aside and starts an empty one for the current "
+             "ARCHIPELAGO_PSEUDONYM_KEY; the next `archipelago refresh --full-refresh` reloads every source. "
+             "Run it again with --yes to do so.")
+        return 2
+    with _exclusive(home, "archipelago rekey"):
+        kept = rekey(home)
+    _say(f"Re-keyed: the old warehouse is kept as {kept}; the published marts stay until the next refresh publishes. "
+         "Now run `archipelago refresh --full-refresh`.")
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -176,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
                               "than their lookback (a back-dated seat, a re-stated department history)")
     refresh.set_defaults(func=cmd_refresh)
 
+    check = sub.add_parser("check", help="check the configuration before a run (also done by `refresh`)",
+                           description="Validate the configuration: pseudonym key, enabled sources, missing or short "
+                                       "secrets, readable files, reachable base URLs. Exit 2 when a refresh would not start.")
+    check.add_argument("--no-probe", action="store_true", help="do not open a connection to each base URL")
+    check.set_defaults(func=cmd_check)
+
+    rekey = sub.add_parser("rekey", help="start the warehouse afresh for a new pseudonym key",
+                           description="Set the working warehouse aside (kept, renamed) and start an empty one bound "
+                                       "to the current ARCHIPELAGO_PSEUDONYM_KEY; then run `refresh --full-refresh`.")
+    rekey.add_argument("--yes", action="store_true", help="really do it")
+    rekey.set_defaults(func=cmd_rekey)
+
     status = sub.add_parser("status", help="last runs, source freshness, last publication, failing checks",
                             description="Show last runs, freshness and cursor per source, the last publication and failing checks.")
     status.add_argument("--runs", type=int, default=5, help="how many recent runs to list (default 5)")
@@ -208,11 +278,23 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in DELEGATED:
         return DELEGATED[argv[0]](argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
+    import duckdb  # noqa: PLC0415
+
+    from connectors.errors import ConfigError  # noqa: PLC0415
+    from pipelines.run_lock import RunLocked  # noqa: PLC0415
+
     try:
         return args.func(args)
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except (RunLocked, ConfigError) as exc:  # errors a user can meet: one line, no traceback
+        _say(f"✗ {exc}")
+        return 2
+    except duckdb.IOException as exc:
+        _say(f"✗ the warehouse is in use by another process ({str(exc).splitlines()[0][:200]}); "
+             "wait for the other run to finish (`archipelago status`) and try again.")
+        return 2
 
 
 if __name__ == "__main__":

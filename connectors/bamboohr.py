@@ -161,7 +161,7 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
         SOURCE_NAME,
         checked_base_url(base, BASE_URL_VARIABLE),
         auth=(settings[KEY_VARIABLE], "x"),
-        credential_variables=(KEY_VARIABLE, COMPANY_VARIABLE),
+        credential_variables=(KEY_VARIABLE, COMPANY_VARIABLE), url_variable=BASE_URL_VARIABLE,
         **options,
     )
 

@@ -19,3 +19,8 @@ class SourceRequestError(ConnectorError):
 
 class RecordError(ConnectorError):
     """One record breaks its source's contract; it is quarantined, the run goes on."""
+
+
+class SourceUnreachableError(SourceRequestError):
+    """The source's host refused the connection before it ever answered: a wrong URL or port, or the
+    service is down. Retrying for minutes will not help; the message names host and variable."""

@@ -131,7 +131,7 @@ def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
         SOURCE_NAME, settings.get(URL_VARIABLE, "https://api.github.com"),
         headers={"Authorization": f"Bearer {settings[TOKEN_VARIABLE]}", "Accept": "application/vnd.github+json",
                  "X-GitHub-Api-Version": "2022-11-28"},
-        credential_variables=(TOKEN_VARIABLE, ORG_VARIABLE),
+        credential_variables=(TOKEN_VARIABLE, ORG_VARIABLE), url_variable=URL_VARIABLE,
     )
 
 

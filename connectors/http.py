@@ -8,7 +8,9 @@ Every connector talks to its vendor through a `SourceHttpClient`, so retry and e
   backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date, capped);
 - 401/403 raise `SourceAuthError` at once, naming the source and the variables to fix;
 - other 4xx raise `SourceStatusError` at once (callers may catch e.g. a 404);
-- when retries run out, `SourceRequestError` names source, endpoint (path only) and attempts.
+- when retries run out, `SourceRequestError` names source, endpoint (path only) and attempts;
+- a connection refused before the host ever answered fails after a second attempt with
+  `SourceUnreachableError`, naming host, port and the base URL variable: seconds, not minutes.
 
 Credentials are sent only to the base URL's origin (a signed download link on another host gets
 no Authorization header), and every known secret is replaced by `***` in logs and error text.
@@ -30,7 +32,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.errors import ConfigError, SourceAuthError, SourceRequestError
+from connectors.errors import ConfigError, SourceAuthError, SourceRequestError, SourceUnreachableError
 
 log = logging.getLogger("connectors.http")
 
@@ -128,6 +130,7 @@ class SourceHttpClient:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         secrets: Iterable[str] = (),
+        url_variable: str | None = None,
     ):
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
@@ -144,6 +147,8 @@ class SourceHttpClient:
         self._sleep = sleep
         self._jitter = jitter
         self._origin = _origin(self.base_url)
+        self.url_variable = url_variable
+        self._answered = False  # has the host ever answered? (then a refused connection is transient)
         if session is None:
             session = requests.Session()
             # We retry ourselves; urllib3 must not retry behind our back.
@@ -305,7 +310,10 @@ class SourceHttpClient:
                 )
             except _TRANSIENT_ERRORS as exc:
                 last_problem = type(exc).__name__
+                if not self._answered and _is_refused(exc) and attempt >= min(2, self.max_attempts):
+                    raise self._unreachable(url) from None
             else:
+                self._answered = True
                 status = response.status_code
                 if status in (401, 403) and not self._is_rate_limit(response):
                     invalidate = getattr(self.auth, "invalidate", None)
@@ -353,6 +361,15 @@ class SourceHttpClient:
             f"{self.source}: {method} {endpoint} failed after {attempt} attempt"
             f"{'s' if attempt != 1 else ''}; last problem: {self.redact(last_problem)}"
         ) from None
+
+    def _unreachable(self, url: str) -> SourceUnreachableError:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        variable = f"; check {self.url_variable}" if self.url_variable else "; check the source's base URL"
+        return SourceUnreachableError(
+            f"{self.source}: cannot connect to {parts.hostname}:{port} (connection refused){variable} "
+            "and that the service is running."
+        )
 
     @staticmethod
     def _is_rate_limit(response: requests.Response) -> bool:
@@ -406,6 +423,18 @@ def server_date(response: requests.Response) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _is_refused(exc: BaseException) -> bool:
+    """Whether a connection error is a refused TCP connection (nothing listens on that port)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ConnectionRefusedError):
+            return True
+        nested = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = getattr(exc, "reason", None) or nested or exc.__cause__ or exc.__context__
+    return False
 
 
 def checked_base_url(value: str, variable: str) -> str:

@@ -480,7 +480,7 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
         SOURCE_NAME,
         checked_base_url(settings[BASE_URL_VARIABLE], BASE_URL_VARIABLE),
         auth=(settings[EMAIL_VARIABLE], settings[TOKEN_VARIABLE]),
-        credential_variables=(EMAIL_VARIABLE, TOKEN_VARIABLE),
+        credential_variables=(EMAIL_VARIABLE, TOKEN_VARIABLE), url_variable=BASE_URL_VARIABLE,
         **options,
     )
 

@@ -119,6 +119,7 @@ def graph_client(settings: Mapping[str, str], **client_options: Any) -> SourceHt
     token = GraphToken(settings[TENANT_VARIABLE], settings[CLIENT_ID_VARIABLE], settings[SECRET_VARIABLE],
                        login_url=login_url, **client_options)
     client = SourceHttpClient(SOURCE_NAME, base_url, auth=token, credential_variables=CREDENTIAL_VARIABLES,
+                              url_variable=BASE_URL_VARIABLE,
                               secrets=(settings[SECRET_VARIABLE],), **client_options)
     token.register(client)
     return client

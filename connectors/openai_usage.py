@@ -72,7 +72,7 @@ def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
     return SourceHttpClient(
         SOURCE_NAME, settings.get(URL_VARIABLE, "https://api.openai.com"),
         headers={"Authorization": f"Bearer {settings[KEY_VARIABLE]}"},
-        credential_variables=(KEY_VARIABLE,),
+        credential_variables=(KEY_VARIABLE,), url_variable=URL_VARIABLE,
     )
 
 

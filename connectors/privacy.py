@@ -50,6 +50,11 @@ class Pseudonymiser:
             )
         self._key = raw
 
+    def fingerprint(self) -> str:
+        """Identifies the key without revealing it (HMAC of a constant): stored with the warehouse so a
+        run with another key stops before it lands a second set of person keys."""
+        return self._digest("archipelago:key-fingerprint:v1")[:16]
+
     def _digest(self, text: str) -> str:
         return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()[:32]
 

@@ -53,7 +53,7 @@ _KNOWN = frozenset({"responseId", "values", "labels", "displayedFields", "displa
 def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
     return SourceHttpClient(
         SOURCE_NAME, settings[URL_VARIABLE], headers={"X-API-TOKEN": settings[TOKEN_VARIABLE]},
-        credential_variables=(TOKEN_VARIABLE, URL_VARIABLE),
+        credential_variables=(TOKEN_VARIABLE, URL_VARIABLE), url_variable=URL_VARIABLE,
     )
 
 

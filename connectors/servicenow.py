@@ -344,7 +344,7 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
         SOURCE_NAME,
         checked_base_url(settings[BASE_URL_VARIABLE], BASE_URL_VARIABLE),
         auth=(settings[USER_VARIABLE], settings[PASSWORD_VARIABLE]),
-        credential_variables=(USER_VARIABLE, PASSWORD_VARIABLE),
+        credential_variables=(USER_VARIABLE, PASSWORD_VARIABLE), url_variable=BASE_URL_VARIABLE,
         secrets=(settings[PASSWORD_VARIABLE],),
         **options,
     )

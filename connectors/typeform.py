@@ -45,7 +45,7 @@ _KNOWN = frozenset({"landing_id", "token", "response_id", "response_type", "land
 def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
     return SourceHttpClient(
         SOURCE_NAME, settings.get(URL_VARIABLE, "https://api.typeform.com"),
-        headers={"Authorization": f"Bearer {settings[TOKEN_VARIABLE]}"}, credential_variables=(TOKEN_VARIABLE,),
+        headers={"Authorization": f"Bearer {settings[TOKEN_VARIABLE]}"}, credential_variables=(TOKEN_VARIABLE,), url_variable=URL_VARIABLE,
     )
 
 

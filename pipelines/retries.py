@@ -6,7 +6,7 @@ retry in lockstep). The HTTP layer already retries single requests (429/5xx, Ret
 policy covers what escapes it: a source down for a minute, the DuckDB file held by another writer.
 
 Permanent errors must not be retried: wrap the step body in `fail_fast_on_permanent_errors()`, which
-turns a `ConfigError` or `SourceAuthError` into a `dagster.Failure(allow_retries=False)` carrying
+turns a `ConfigError`, `SourceAuthError` or `SourceUnreachableError` (a refused connection) into a `dagster.Failure(allow_retries=False)` carrying
 the same (secret-free) message.
 """
 
@@ -17,9 +17,9 @@ from collections.abc import Iterator
 
 from dagster import Backoff, Failure, Jitter, RetryPolicy
 
-from connectors.errors import ConfigError, SourceAuthError
+from connectors.errors import ConfigError, SourceAuthError, SourceUnreachableError
 
-PERMANENT_ERRORS: tuple[type[BaseException], ...] = (ConfigError, SourceAuthError)
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (ConfigError, SourceAuthError, SourceUnreachableError)
 
 
 def retry_policy(max_retries: int = 3, delay: float = 15.0) -> RetryPolicy:

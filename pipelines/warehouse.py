@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from connectors.errors import ConfigError
+
 HOME_VARIABLE = "ARCHIPELAGO_HOME"
 DEFAULT_HOME = ".archipelago"
 
@@ -62,6 +64,11 @@ META_DDL = (
         source_freshness json,
         check_summary json,
         message varchar
+    )""",
+    """
+    create table if not exists meta.pseudonym_key (
+        fingerprint varchar not null,  -- HMAC of a constant under ARCHIPELAGO_PSEUDONYM_KEY, never the key
+        recorded_at timestamp not null
     )""",
     """
     create table if not exists meta.unknown_fields (
@@ -121,3 +128,25 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         yield conn
     finally:
         conn.close()
+
+
+class KeyMismatchError(ConfigError):
+    """The pseudonym key differs from the one the warehouse was built with."""
+
+
+def check_key(conn: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    """Record the key's fingerprint on first use; afterwards refuse any other key: a changed key would
+    give every person a second person_key and split every join between sources."""
+    row = conn.execute("select fingerprint from meta.pseudonym_key order by recorded_at limit 1").fetchone()
+    if row is None:
+        conn.execute("insert into meta.pseudonym_key values (?, now()::timestamp)", [fingerprint])
+    elif row[0] != fingerprint:
+        raise KeyMismatchError(key_mismatch_message(fingerprint, row[0]))
+
+
+def key_mismatch_message(fingerprint: str, stored: str) -> str:
+    return (
+        f"ARCHIPELAGO_PSEUDONYM_KEY is not the key this warehouse was built with (fingerprint {fingerprint}, "
+        f"warehouse {stored}): nothing was landed. Restore the old key, or re-key on purpose with "
+        "`archipelago rekey --yes` and then `archipelago refresh --full-refresh` (docs/operations.md)."
+    )

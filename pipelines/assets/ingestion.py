@@ -16,6 +16,7 @@ from connectors.registry import SourceDefinition, load_sources
 from pipelines.landing import LandingReport, ensure_tables, land_extractor
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.retries import INGESTION_RETRY_POLICY, fail_fast_on_permanent_errors
+from pipelines.warehouse import check_key
 from pipelines.webhooks import exports_inbox
 
 
@@ -80,8 +81,10 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
                     yield dg.MaterializeResult(asset_key=asset_key(spec), metadata={"status": "skipped", "reason": reason})
                 return
             report = None
+            pseudonymiser = sources.pseudonymiser()
+            check_key(conn, pseudonymiser.fingerprint())  # before anything lands
             try:
-                extractors = [e for e in source.build(source.settings(env), sources.pseudonymiser()) if e.name == extractor_name]
+                extractors = [e for e in source.build(source.settings(env), pseudonymiser) if e.name == extractor_name]
                 for extractor in extractors:
                     report = land_extractor(
                         conn, extractor, run_id,
