@@ -31,7 +31,8 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
     from pipelines.warehouse import archipelago_home, warehouse_path  # noqa: PLC0415
 
     log_path = archipelago_home() / "logs" / "last_run.log"
-    tags = {FULL_REFRESH_TAG: "true"} if full_refresh else None
+    tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}
+    tags.update(_forget_dead_runs())
     how = " rebuilding every incremental model from scratch" if full_refresh else ""
     _say(f"Running {NIGHTLY_JOB_NAME}{how} (step output in {log_path}) …")
     outcome = run_job(defs, NIGHTLY_JOB_NAME, log_path=log_path, tags=tags)
@@ -51,6 +52,17 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
             _say(f"  ✗ {table}: {expectation} ({severity}); observed {str(observed)[:200]}")
     _say("Details: `archipelago status`, or the run in the Dagster UI (`make dev`).")
     return 1
+
+
+def _forget_dead_runs() -> dict[str, str]:
+    """Mark runs of killed processes failed (they would stay STARTED forever); tags for the new run."""
+    import dagster as dg  # noqa: PLC0415
+
+    from pipelines.dead_runs import mark_dead_runs, process_tags  # noqa: PLC0415
+
+    for run_id in mark_dead_runs(dg.DagsterInstance.get()):
+        _say(f"Run {run_id[:8]} was left unfinished by a killed process; marked failed.")
+    return process_tags()
 
 
 def _summary(home: Path) -> None:

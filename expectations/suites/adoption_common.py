@@ -1,15 +1,16 @@
 """Shared pieces of the adoption, value-chain and KPI suites.
 
 A mart whose sources were never landed (a deployment without that vendor) is rightly empty, so the
-volume and freshness expectations hold "unless none of the mart's raw tables has a row".
+volume expectation holds "unless none of the mart's raw tables has a row"; freshness is measured
+against the activity of those tables (`expectations.suites.activity`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from expectations.spec import Expect, SqlExpect, SuiteContext, volume_expectation
+from expectations.suites.activity import activity_freshness
 
 USAGE_TABLES = ("raw_github_copilot.user_day_usage", "raw_m365_copilot.usage_user_detail", "raw_openai.completions_usage")
 SURVEY_TABLES = ("raw_typeform.answers", "raw_qualtrics.answers", "raw_survey_csv.answers")
@@ -39,17 +40,8 @@ def volume(ctx: SuiteContext, relation: str, raw_tables: Sequence[str]) -> tuple
 
 
 def freshness(ctx: SuiteContext, relation: str, column: str, max_delay_days: int, raw_tables: Sequence[str]) -> SqlExpect:
-    """The latest period is recent, unless nothing was landed (then the mart is empty)."""
-    oldest = (ctx.today - dt.timedelta(days=max_delay_days)).isoformat()
-    landed = landed_rows_sql(raw_tables)
-    return SqlExpect(
-        label=f"freshness: latest {column} not before {oldest} ({max_delay_days} days)",
-        sql=f"""
-            select
-                coalesce(cast((select max({column}) from {{marts}}.{relation}) as varchar), 'none'),
-                coalesce((select max({column}) from {{marts}}.{relation}) >= date '{oldest}', ({landed}) = 0)
-        """,
-    )
+    """The latest period keeps up with its sources' activity, and they are landing (`activity_freshness`)."""
+    return activity_freshness(ctx, relation, column, max_delay_days, raw_tables)
 
 
 def schema(columns: Sequence[str]) -> Expect:

@@ -1,6 +1,7 @@
 """Shared pieces of the silo suites: an empty silo mart is right only when no ticket was landed."""
 
 from expectations.spec import Expect, SqlExpect, SuiteContext, volume_expectation
+from expectations.suites.activity import activity_freshness
 
 # Every ticketing system the silo marts read; with none of them landed the marts are empty by design.
 TICKET_TABLES = ("raw_jira.issues", "raw_zendesk.tickets", "raw_servicenow.incidents")
@@ -30,17 +31,8 @@ def volume(ctx: SuiteContext, table: str, landed: str | None = None) -> tuple[li
     ]
 
 
-def freshness(ctx: SuiteContext, table: str, column: str, max_delay_days: int, landed: str | None = None) -> SqlExpect:
-    """The latest period is recent, unless nothing was landed at all (then the mart is empty)."""
-    import datetime as dt  # noqa: PLC0415
-
-    oldest = (ctx.today - dt.timedelta(days=max_delay_days)).isoformat()
-    landed = landed or _landed_tickets_sql()
-    return SqlExpect(
-        label=f"freshness: latest {column} not before {oldest} ({max_delay_days} days)",
-        sql=f"""
-            select
-                coalesce(cast((select max({column}) from {{marts}}.{table}) as varchar), 'none'),
-                coalesce((select max({column}) from {{marts}}.{table}) >= date '{oldest}', ({landed}) = 0)
-        """,
-    )
+def freshness(ctx: SuiteContext, table: str, column: str, max_delay_days: int, activity: str | None = None,
+              raw_tables: tuple[str, ...] = TICKET_TABLES) -> SqlExpect:
+    """The latest period keeps up with the tickets' activity (`activity`: a scalar subquery of the
+    latest relevant date, default any ticket's) and the ticketing systems are landing."""
+    return activity_freshness(ctx, table, column, max_delay_days, raw_tables, activity)

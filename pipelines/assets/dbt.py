@@ -78,6 +78,11 @@ def published_tables() -> dict[str, dg.AssetKey]:
     return dict(sorted(tables.items()))
 
 
+def dbt_target_path(home: Path) -> Path:
+    """Where a refresh's dbt writes its artefacts (compiled SQL, run results, logs)."""
+    return home / "dbt" / "target"
+
+
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
 
@@ -90,6 +95,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         args = list(REFRESH_BUILD_ARGS)
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")
-        yield from dbt.cli(args, context=context).stream()
+        # One target directory under ARCHIPELAGO_HOME, overwritten by each run: not a new folder per run
+        # in the code checkout.
+        yield from dbt.cli(args, context=context, target_path=dbt_target_path(warehouse.home_path)).stream()
 
     return dbt_models

@@ -6,10 +6,15 @@ from collections.abc import Mapping
 import dagster as dg
 
 from pipelines.checks.mart_suites import relation_of
-from pipelines.publishing import publish
+from pipelines.publishing import ArtefactBuilder, publish
 from pipelines.resources import WarehouseResource
 
 PUBLISHED_ASSET_KEY = dg.AssetKey(["published", "marts"])
+
+# Files built from the validated marts and published with them as one unit (a report, a data
+# dictionary): each an `ArtefactBuilder` (pipelines.publishing), run on the new version before it
+# becomes current. Add a builder here to publish another artefact.
+PUBLICATION_ARTEFACTS: tuple[ArtefactBuilder, ...] = ()
 
 
 def _source_freshness(conn) -> dict[str, str]:
@@ -28,7 +33,8 @@ def _check_summary(conn, run_id: str) -> dict[str, int]:
     return {"expectations": row[0], "passed": row[1], "warnings_failed": row[2]}
 
 
-def build_publish_asset(published: Mapping[str, dg.AssetKey]) -> dg.AssetsDefinition:
+def build_publish_asset(published: Mapping[str, dg.AssetKey],
+                        artefacts: tuple[ArtefactBuilder, ...] = PUBLICATION_ARTEFACTS) -> dg.AssetsDefinition:
     @dg.asset(
         key=PUBLISHED_ASSET_KEY,
         deps=list(published.values()),
@@ -36,7 +42,8 @@ def build_publish_asset(published: Mapping[str, dg.AssetKey]) -> dg.AssetsDefini
         kinds={"duckdb", "parquet"},
         # Republish whenever a mart changed and every blocking check on the marts passed.
         automation_condition=dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed(),
-        description="published/marts.duckdb (+ Parquet): the validated marts BI tools read, replaced atomically.",
+        description="published/marts.duckdb (+ Parquet and artefacts): the validated marts BI tools read, a new "
+                    "immutable version switched in by one rename (docs/operations.md).",
     )
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         run_id = context.run.run_id
@@ -59,11 +66,13 @@ def build_publish_asset(published: Mapping[str, dg.AssetKey]) -> dg.AssetsDefini
                 run_id,
                 check_summary=_check_summary(conn, run_id),
                 source_freshness=_source_freshness(conn),
+                artefacts=artefacts,
             )
         context.log.info(f"published {len(publication.row_counts)} tables to {publication.path}")
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(publication.path)),
+                "version": dg.MetadataValue.path(str(publication.version_dir)),
                 "tables": dg.MetadataValue.json(publication.row_counts),
                 "published_at": str(publication.published_at),
             }

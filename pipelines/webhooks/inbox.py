@@ -13,7 +13,9 @@ event that is not on disk, and concurrent requests share one fsync instead of pa
 Each row: sequence number (monotonic), source, delivery id, event type, received_at, the vendor's
 event time, and a small allow-listed summary (issue key, ticket id, ...). No body is kept unless
 `keep_bodies=True` (debugging only; bodies can hold personal data). Replay detection is the unique
-key (source, delivery_id), which persists across restarts.
+key (source, delivery_id), which persists across restarts, and outlives pruning: a pruned event
+leaves its (source, delivery_id) in `delivered`, so a delivery without a vendor timestamp (Jira,
+Typeform) cannot be replayed once its event is gone.
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ create table if not exists events (
     body blob,
     unique (source, delivery_id)
 )
+"""
+# Delivery ids of pruned events: a few bytes each, kept so that pruning never re-opens a replay.
+_DELIVERED_SCHEMA = """
+create table if not exists delivered (
+    source text not null,
+    delivery_id text not null,
+    primary key (source, delivery_id)
+) without rowid
 """
 
 
@@ -110,6 +120,7 @@ class Inbox:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = _connect(self.path)
         self._conn.execute(_SCHEMA)
+        self._conn.execute(_DELIVERED_SCHEMA)
         self._conn.execute("create index if not exists events_received on events (received_at)")
         if created:
             _fsync_dir(self.path.parent)
@@ -183,8 +194,11 @@ class Inbox:
             for p in batch:
                 cur = self._conn.execute(
                     "insert into events (source, delivery_id, event_type, received_at, event_time, summary, body)"
-                    " values (?, ?, ?, ?, ?, ?, ?) on conflict (source, delivery_id) do nothing",
-                    (p.source, p.delivery_id, p.event_type, p.received_at, p.event_time, p.summary, p.body),
+                    " select ?, ?, ?, ?, ?, ?, ? where not exists"
+                    " (select 1 from delivered where source = ? and delivery_id = ?)"
+                    " on conflict (source, delivery_id) do nothing",
+                    (p.source, p.delivery_id, p.event_type, p.received_at, p.event_time, p.summary, p.body,
+                     p.source, p.delivery_id),
                 )
                 if cur.rowcount == 1:
                     results.append(AppendResult(seq=cur.lastrowid, duplicate=False))
@@ -205,14 +219,16 @@ class Inbox:
         """Delete events received more than `retention_seconds` ago; returns how many.
 
         Sequence numbers are never reused (AUTOINCREMENT), so a sensor cursor stays valid. Pruned
-        delivery ids no longer count as replays: keep the retention well above the payload
-        tolerance window (a replay that old is refused as stale where the vendor sends a time) and
-        above any sensor outage you want bridged (the nightly refresh covers the rest)."""
+        delivery ids still count as replays (table `delivered`). Keep the retention above any
+        sensor outage you want bridged (the nightly refresh covers the rest)."""
         cutoff = (time.time() if now is None else now) - retention_seconds
         with self._read_lock:
             conn = _connect(self.path)
             try:
                 with conn:
+                    conn.execute(_DELIVERED_SCHEMA)
+                    conn.execute("insert or ignore into delivered (source, delivery_id) "
+                                 "select source, delivery_id from events where received_at < ?", (cutoff,))
                     cur = conn.execute("delete from events where received_at < ?", (cutoff,))
                 return cur.rowcount
             finally:
