@@ -1,4 +1,4 @@
-"""The `archipelago` command: demo, refresh, check, rekey, status, sandbox, webhooks."""
+"""The `archipelago` command: demo, refresh, check, rekey, report, status, ui, sandbox, webhooks."""
 
 from __future__ import annotations
 
@@ -39,7 +39,11 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
     if outcome.success:
         _say(f"Run {outcome.run_id[:8]} succeeded in {outcome.seconds:.1f}s.")
         return 0
-    _say(f"Run {outcome.run_id[:8]} FAILED in {outcome.seconds:.1f}s; failed steps: {', '.join(outcome.failed_steps) or '-'}")
+    _say(f"Run {outcome.run_id[:8]} FAILED in {outcome.seconds:.1f}s:")
+    for step in outcome.failed_steps:
+        _say(f"  ✗ {step}: {outcome.errors.get(step, 'failed')}")
+    if outcome.not_run:
+        _say(f"  ({len(outcome.not_run)} later steps not run because of it)")
     try:
         with duckdb.connect(str(warehouse_path(archipelago_home())), read_only=True) as conn:
             failures = failed_checks(conn, outcome.run_id)
@@ -50,7 +54,7 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
         _say("Publication blocked; the last good publication stays in place. Failed checks:")
         for table, expectation, severity, observed in failures:
             _say(f"  ✗ {table}: {expectation} ({severity}); observed {str(observed)[:200]}")
-    _say("Details: `archipelago status`, or the run in the Dagster UI (`make dev`).")
+    _say(f"Details: `archipelago status`, {log_path}, or run {outcome.run_id[:8]} in the Dagster UI (`archipelago ui`).")
     return 1
 
 
@@ -69,6 +73,7 @@ def _summary(home: Path) -> None:
     import duckdb  # noqa: PLC0415
 
     from pipelines.publishing import PUBLISHED_FILE  # noqa: PLC0415
+    from pipelines.report import DICTIONARY_FILE, REPORT_FILE  # noqa: PLC0415
     from pipelines.warehouse import published_dir  # noqa: PLC0415
 
     path = published_dir(home) / PUBLISHED_FILE
@@ -92,7 +97,10 @@ def _summary(home: Path) -> None:
             pass
     finally:
         conn.close()
-    print(f"\nQuery it read-only, e.g.: duckdb -readonly {path}")
+    print(f"\nQuery it read-only, e.g.: {Path(sys.executable).parent / 'python'} -c \"import duckdb; "
+          f"print(duckdb.connect('{path}', read_only=True).sql('from kpi.scorecard_monthly limit 5'))\"")
+    print(f"Data dictionary: {published_dir(home) / DICTIONARY_FILE}")
+    print(f"Report:          {published_dir(home) / REPORT_FILE}")
 
 
 def _preflight_ok(home: Path) -> bool:
@@ -181,17 +189,31 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild the report and the data dictionary from the current publication."""
+    from pipelines.publishing import PUBLISHED_FILE  # noqa: PLC0415
+    from pipelines.report import rebuild_documents  # noqa: PLC0415
+    from pipelines.settings import configure_environment  # noqa: PLC0415
+    from pipelines.warehouse import published_dir  # noqa: PLC0415
+
+    directory = published_dir(configure_environment())
+    if not (directory / PUBLISHED_FILE).exists():
+        _say(f"No publication in {directory}: run `archipelago demo` or `archipelago refresh` first.")
+        return 1
+    report, dictionary = rebuild_documents(directory, PUBLISHED_FILE)
+    _say(f"Data dictionary: {dictionary}")
+    print(report)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from archipelago.status import status_lines  # noqa: PLC0415
+    from archipelago.status import dagster_runs, status_lines  # noqa: PLC0415
     from pipelines.settings import configure_environment  # noqa: PLC0415
 
     home = configure_environment()
-    runs: list[tuple[str, str, str]] = []
+    runs = []
     try:
-        import dagster as dg  # noqa: PLC0415
-
-        instance = dg.DagsterInstance.get()
-        runs = [(r.run_id, r.job_name, r.status.value) for r in instance.get_runs(limit=args.runs)]
+        runs = dagster_runs(args.runs)
     except Exception as exc:  # the status of the warehouse is still worth showing
         _say(f"(could not read the Dagster instance: {exc})")
     print("\n".join(status_lines(home, runs)))
@@ -199,15 +221,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from pipelines.assets.dbt import dbt_executable  # noqa: PLC0415
+    from archipelago.ui import run_dagster_dev  # noqa: PLC0415
     from pipelines.settings import PROJECT_ROOT, configure_environment  # noqa: PLC0415
 
     configure_environment()
-    dagster = Path(dbt_executable()).with_name("dagster")
-    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
     _say(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']}); Ctrl-C stops it.")
-    os.execv(command[0], command)
-    return 0  # not reached
+    return run_dagster_dev(PROJECT_ROOT / "workspace.yaml", args.host, args.port)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -259,9 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     rekey.set_defaults(func=cmd_rekey)
 
     status = sub.add_parser("status", help="last runs, source freshness, last publication, failing checks",
-                            description="Show last runs, freshness and cursor per source, the last publication and failing checks.")
+                            description="Show the last runs (start, duration, outcome, failed step), per source the age "
+                                        "of its newest data, last success and last failure, the cursors, the last "
+                                        "publication and failing checks.")
     status.add_argument("--runs", type=int, default=5, help="how many recent runs to list (default 5)")
     status.set_defaults(func=cmd_status)
+
+    report = sub.add_parser("report", help="rebuild published/report.html and dictionary.md from the current publication",
+                            description="Rebuild the self-contained HTML report and the data dictionary from the "
+                                        "published marts, and print the report's path.")
+    report.set_defaults(func=cmd_report)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on this installation's instance",
                         description="Run `dagster dev` on the code location, with the instance under ARCHIPELAGO_HOME.")

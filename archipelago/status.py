@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -30,11 +33,105 @@ def _failure_lines(home: Path) -> list[str]:
     return lines
 
 
-def status_lines(home: Path, dagster_runs: list[tuple[str, str, str]] | None = None) -> list[str]:
+@dataclass
+class RunSummary:
+    run_id: str
+    job_name: str
+    status: str
+    started: dt.datetime | None
+    seconds: float | None
+    failed_steps: list[str]
+
+
+def dagster_runs(limit: int) -> list[RunSummary]:
+    """The latest runs of the Dagster instance (DAGSTER_HOME): start, duration, outcome, failed steps."""
+    import dagster as dg  # noqa: PLC0415
+
+    instance = dg.DagsterInstance.get()
+    runs = []
+    for record in instance.get_run_records(limit=limit):
+        run = record.dagster_run
+        start, end = record.start_time, record.end_time
+        failed = []
+        if run.status == dg.DagsterRunStatus.FAILURE:
+            failed = sorted({e.dagster_event.step_key for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+                             if e.dagster_event and e.dagster_event.step_key})
+        runs.append(RunSummary(run.run_id, run.job_name, run.status.value,
+                               dt.datetime.fromtimestamp(start, dt.UTC) if start else None,
+                               (end - start) if start and end else None, failed))
+    return runs
+
+
+def _run_line(run: RunSummary) -> str:
+    started = f"{run.started:%Y-%m-%d %H:%M} UTC" if run.started else "not started"
+    took = f"{run.seconds:6.0f}s" if run.seconds is not None else "     -"
+    failed = f"  failed step: {', '.join(run.failed_steps)}" if run.failed_steps else ""
+    return f"  {run.run_id[:8]}  {run.job_name:<18} {started}  {took}  {run.status}{failed}"
+
+
+def readable_cursor(state: str | None, width: int = 70) -> str:
+    """A cursor as `key=value` pairs: long maps summarised by size and newest value, hashes shortened."""
+    if not state:
+        return "-"
+    try:
+        value = json.loads(state)
+    except ValueError:
+        return state[:width]
+    if not isinstance(value, dict):
+        return str(value)[:width]
+    parts = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            # Hashes (file fingerprints) have no order worth showing; times and dates do.
+            newest = max((str(v) for v in item.values() if not isinstance(v, dict | list)
+                          and not re.fullmatch(r"[0-9a-f]{32,}", str(v))), default="")
+            parts.append(f"{key}: {len(item)} entr{'y' if len(item) == 1 else 'ies'}" + (f", newest {newest[:19]}" if newest else ""))
+        elif isinstance(item, list):
+            parts.append(f"{key}: {len(item)} item{'' if len(item) == 1 else 's'}")
+        else:
+            text = str(item)
+            parts.append(f"{key}={text[:12] + '…' if len(text) > 24 else text}")
+    line = "; ".join(parts)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+# The column of a raw table that says how recent its data are, most telling first.
+DATA_TIME_COLUMNS = ("day", "report_refresh_date", "snapshot_date", "updated_at", "sys_updated_on", "submitted_at",
+                     "changed_at", "created_at", "completed_on", "started_on", "valid_from")
+
+
+def newest_data(conn) -> dict[str, dt.datetime]:
+    """Source -> the newest date or time its raw tables hold (not when it was loaded)."""
+    columns = _rows(conn, "select table_schema, table_name, column_name from information_schema.columns "
+                          "where table_schema like 'raw\\_%' escape '\\' and data_type in ('DATE', 'TIMESTAMP', "
+                          "'TIMESTAMP WITH TIME ZONE')")
+    by_table: dict[tuple[str, str], set[str]] = {}
+    for schema, table, name in columns:
+        by_table.setdefault((schema, table), set()).add(name)
+    newest: dict[str, dt.datetime] = {}
+    for (schema, table), names in by_table.items():
+        name = next((c for c in DATA_TIME_COLUMNS if c in names), None)
+        if name is None:
+            continue
+        value = _rows(conn, f'select max("{name}")::timestamp from "{schema}"."{table}"')
+        if value and value[0][0] is not None:
+            source = schema.removeprefix("raw_")
+            newest[source] = max(newest.get(source, value[0][0]), value[0][0])
+    return newest
+
+
+def _age(since: dt.datetime | None, now: dt.datetime) -> str:
+    if since is None:
+        return "unknown"
+    hours = (now - since).total_seconds() / 3600
+    return f"{hours:.0f} h old" if hours < 48 else f"{hours / 24:.0f} d old"
+
+
+def status_lines(home: Path, dagster_runs: list[RunSummary] | None = None) -> list[str]:
     lines: list[str] = [f"Archipelago home: {home}"]
     if dagster_runs:
-        lines.append("\nLast runs (Dagster instance):")
-        lines += [f"  {run_id[:8]}  {job:<18} {status}" for run_id, job, status in dagster_runs]
+        lines.append("\nLast runs (Dagster instance): id, job, start, duration, outcome")
+        lines += [_run_line(run) for run in dagster_runs]
     lines += _failure_lines(home)
     path = warehouse_path(home)
     if not path.exists():
@@ -46,18 +143,27 @@ def status_lines(home: Path, dagster_runs: list[tuple[str, str, str]] | None = N
         lines.append("\nThe warehouse is busy (a run is writing to it); try again when the run ends.")
         return lines
     try:
-        lines.append("\nSources (last success, cursor):")
-        cursors = {(s, e): (state, at) for s, e, state, at in _rows(conn, "select source, extractor, state, updated_at from meta.cursors")}
-        runs = _rows(
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        newest = newest_data(conn)
+        lines.append("\nSources: age of the newest data, last success, last failure (UTC)")
+        sources = _rows(
             conn,
-            "select source, extractor, max(finished_at) filter (where status = 'succeeded'), arg_max(status, finished_at), "
-            "arg_max(message, finished_at) from meta.ingestion_runs group by all order by all",
+            "select source, max(finished_at) filter (where status = 'succeeded'), "
+            "max(finished_at) filter (where status = 'failed'), "
+            "arg_max(message, finished_at) filter (where status = 'failed'), "
+            "bool_and(status = 'skipped') filter (where finished_at = (select max(finished_at) from meta.ingestion_runs r "
+            "where r.source = i.source)) from meta.ingestion_runs i group by all order by all",
         )
-        for source, extractor, last_ok, last_status, message in runs:
-            state, _ = cursors.get((source, extractor), (None, None))
-            cursor = json.dumps(json.loads(state))[:70] if state else "-"
-            note = f"  [{last_status}: {message[:60]}]" if last_status != "succeeded" and message else ""
-            lines.append(f"  {source + '/' + extractor:<36} {str(last_ok or 'never')[:19]:<20} {cursor}{note}")
+        for source, last_ok, last_failed, failure, skipped in sources:
+            if skipped:
+                lines.append(f"  {source:<20} skipped (not configured)")
+                continue
+            failed = f"{str(last_failed)[:16]}: {(failure or '')[:60]}" if last_failed else "none"
+            lines.append(f"  {source:<20} newest data {_age(newest.get(source), now):>9}   last success "
+                         f"{str(last_ok or 'never')[:16]:<16}   last failure {failed}")
+        lines.append("\nCursors:")
+        for source, extractor, state in _rows(conn, "select source, extractor, state from meta.cursors order by all"):
+            lines.append(f"  {source + '/' + extractor:<36} {readable_cursor(state)}")
         quarantine = _rows(conn, "select source, count(*) from quarantine.records group by 1 order by 1")
         if quarantine:
             lines.append("  quarantined records: " + ", ".join(f"{s} {n}" for s, n in quarantine))

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.report.dictionary import comment_publication
+
 PUBLISHED_FILE = "marts.duckdb"
 PARQUET_DIR = "parquet"
 VERSIONS_DIR = "versions"
@@ -104,6 +106,7 @@ def _write_marts(conn, stage: Path, tables: dict[str, str], run_id: str, publish
             [run_id, published_at, json.dumps(row_counts), json.dumps(source_freshness or {}, default=str),
              json.dumps(check_summary or {}, default=str)],
         )
+        comment_publication(conn, "publication_tmp")  # table and column comments from the dbt descriptions
         conn.execute("checkpoint publication_tmp")
     finally:
         conn.execute("detach publication_tmp")

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -22,6 +22,20 @@ class JobOutcome:
     success: bool
     failed_steps: list[str]
     seconds: float
+    # Failed step -> the error's own one-line message (what went wrong and what to do).
+    errors: dict[str, str] = field(default_factory=dict)
+    # Steps not run because a step they depend on failed.
+    not_run: list[str] = field(default_factory=list)
+
+
+def _error_line(error) -> str:
+    """The innermost cause of a step's error, first line: our code raises one-line errors that say what
+    to do; Dagster wraps them in 'Error occurred while executing …'."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    message = (getattr(error, "message", None) or str(error)).strip()
+    first = message.splitlines()[0] if message else "failed"
+    return first.split(": ", 1)[1] if first.split(": ", 1)[0].endswith(("Error", "Exception", "Failure")) else first
 
 
 class _ProgressPrinter(threading.Thread):
@@ -33,6 +47,9 @@ class _ProgressPrinter(threading.Thread):
         self.stop_event = threading.Event()
         self.seen = 0
         self.started: dict[str, float] = {}
+        self.skipped_sources: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self.not_run: list[str] = []
 
     def poll(self) -> None:
         try:
@@ -48,10 +65,21 @@ class _ProgressPrinter(threading.Thread):
             if kind == "STEP_START":
                 self.started[step] = entry.timestamp
                 self.write(f"  … {step}")
-            elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            elif kind == "ASSET_MATERIALIZATION":
+                status = event.event_specific_data.materialization.metadata.get("status")
+                if status is not None and getattr(status, "value", status) == "skipped":
+                    self.skipped_sources.add(step)
+            elif kind == "STEP_SKIPPED":
+                self.not_run.append(step)  # one summary line at the end, not one per step
+            elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
                 took = entry.timestamp - self.started.get(step, entry.timestamp)
-                label = {"STEP_SUCCESS": "done", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped"}[kind]
-                self.write(f"  {'✓' if kind == 'STEP_SUCCESS' else '✗'} {step} {label} ({took:.1f}s)")
+                if kind == "STEP_FAILURE":
+                    self.errors[step] = _error_line(event.event_specific_data.error)
+                    self.write(f"  ✗ {step} FAILED ({took:.1f}s)")
+                elif step in self.skipped_sources:
+                    self.write(f"  – {step} skipped (not configured)")
+                else:
+                    self.write(f"  ✓ {step} done ({took:.1f}s)")
             elif kind == "ASSET_CHECK_EVALUATION":
                 data = event.event_specific_data
                 evaluation = getattr(data, "passed", None)
@@ -73,11 +101,14 @@ def run_job(
     instance: dg.DagsterInstance | None = None,
     tags: Mapping[str, str] | None = None,
     asset_selection: list[dg.AssetKey] | None = None,
-    write: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+    write: Callable[[str], None] | None = None,
     log_path=None,
 ) -> JobOutcome:
-    """Run `job_name` in this process. With `log_path`, what the steps print (dbt's own log lines)
-    goes to that file instead of the terminal, which shows one line per step."""
+    """Run `job_name` in this process. With `log_path`, what the steps print (dbt's own log lines) and
+    Dagster's own log (warnings, tracebacks) go to that file instead of the terminal, which shows one
+    line per step."""
+    terminal = sys.stderr  # captured before the redirection below
+    write = write or (lambda line: print(line, file=terminal, flush=True))
     instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
@@ -88,7 +119,9 @@ def run_job(
         with contextlib.ExitStack() as stack:
             if log_path is not None:
                 log_path.parent.mkdir(parents=True, exist_ok=True)
-                stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w"))))
+                log = stack.enter_context(log_path.open("w"))
+                stack.enter_context(contextlib.redirect_stdout(log))
+                stack.enter_context(contextlib.redirect_stderr(log))
             result = job.execute_in_process(
                 run_config=QUIET_LOGGERS, instance=instance, raise_on_error=False, run_id=run_id,
                 tags=dict(tags or {}), asset_selection=asset_selection,
@@ -97,4 +130,4 @@ def run_job(
         printer.stop_event.set()
         printer.join(timeout=5)
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key]
-    return JobOutcome(run_id, result.success, failed, time.perf_counter() - started)
+    return JobOutcome(run_id, result.success, failed, time.perf_counter() - started, dict(printer.errors), list(printer.not_run))

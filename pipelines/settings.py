@@ -17,7 +17,7 @@ def configure_environment(dotenv: Path | None = None) -> Path:
     """Load `.env` (real variables win), resolve ARCHIPELAGO_HOME and point DAGSTER_HOME inside it.
 
     Returns the resolved home. The Dagster instance living under the home is what makes runs started
-    from the command line visible in the UI that `make dev` opens.
+    from the command line visible in the UI that `archipelago ui` opens.
     """
     from dotenv import load_dotenv  # noqa: PLC0415  (small, but only needed here)
 

@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipelines.checks.mart_suites import relation_of
 from pipelines.publishing import ArtefactBuilder, publish
+from pipelines.report import publication_documents
 from pipelines.resources import WarehouseResource
 
 PUBLISHED_ASSET_KEY = dg.AssetKey(["published", "marts"])
@@ -14,7 +15,7 @@ PUBLISHED_ASSET_KEY = dg.AssetKey(["published", "marts"])
 # Files built from the validated marts and published with them as one unit (a report, a data
 # dictionary): each an `ArtefactBuilder` (pipelines.publishing), run on the new version before it
 # becomes current. Add a builder here to publish another artefact.
-PUBLICATION_ARTEFACTS: tuple[ArtefactBuilder, ...] = ()
+PUBLICATION_ARTEFACTS: tuple[ArtefactBuilder, ...] = (publication_documents,)
 
 
 def _source_freshness(conn) -> dict[str, str]:

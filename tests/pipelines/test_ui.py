@@ -1,0 +1,104 @@
+"""`.venv/bin/archipelago ui` from a shell that never activated the venv: the code location loads
+(its GraphQL lists the asset graph, no load error) and SIGTERM stops it with every child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERY = """{
+  workspaceOrError { __typename ... on Workspace { locationEntries { name locationOrLoadError {
+    __typename ... on PythonError { message } } } } }
+  assetNodes { assetKey { path } }
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _graphql(port: int) -> dict | None:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": QUERY}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)["data"]
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ui_loads_the_code_location_and_stops_on_sigterm(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "DAGSTER_HOME")}
+    env["PATH"] = "/usr/bin:/bin"  # not activated: no venv on PATH
+    env["ARCHIPELAGO_HOME"] = str(tmp_path / "home")
+    ui = subprocess.Popen([str(Path(sys.executable).parent / "archipelago"), "ui", "--port", str(port)], cwd=tmp_path,
+                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    children: set[int] = set()
+    try:
+        data, deadline = None, time.monotonic() + 300
+        while time.monotonic() < deadline and ui.poll() is None:
+            data = _graphql(port)
+            entries = (data or {}).get("workspaceOrError", {}).get("locationEntries") or []
+            if entries and all(e["locationOrLoadError"] for e in entries):
+                break
+            time.sleep(2)
+        assert ui.poll() is None, f"archipelago ui exited: {ui.stderr.read()[-2000:]}"
+        assert data, "no answer from the UI's GraphQL"
+        loaded = [e["locationOrLoadError"] for e in data["workspaceOrError"]["locationEntries"]]
+        assert [e["__typename"] for e in loaded] == ["RepositoryLocation"], loaded
+        keys = {"/".join(node["assetKey"]["path"]) for node in _graphql(port)["assetNodes"]}
+        assert {"published/marts", "marts/scorecard_monthly", "raw_jira/issues"} <= keys
+        children = _descendants(ui.pid)
+        assert any("api" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+                   for pid in children if _alive(pid)), "no code server among the UI's processes"
+        ui.send_signal(signal.SIGTERM)
+        assert ui.wait(timeout=90) == 0
+        time.sleep(1)
+        assert [pid for pid in children if _alive(pid)] == [], "processes outlived the UI"
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
