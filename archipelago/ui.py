@@ -56,7 +56,7 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
@@ -66,14 +66,14 @@ def _alive(pid: int) -> bool:
 def _end(pids: set[int]) -> None:
     """SIGTERM what is left, SIGKILL what is still there after a few seconds."""
     for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
-        left = {pid for pid in pids if _alive(pid)}
+        left = {pid for pid in pids if alive(pid)}
         for pid in left:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, sig)
         deadline = time.monotonic() + wait
         while left and time.monotonic() < deadline:
             time.sleep(0.2)
-            left = {pid for pid in left if _alive(pid)}
+            left = {pid for pid in left if alive(pid)}
 
 
 def run_dagster_dev(workspace: Path, host: str, port: int) -> int:

@@ -5,6 +5,7 @@ The manifest is prepared once, at set-up (`make setup` runs `dbt parse`) or by `
 """
 
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -25,6 +26,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # (tests/story/test_dbt_unit_tests.py), a refresh need not pay for them every time.
 REFRESH_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 REFRESH_EXCLUDE = "source:*"
+# What Dagster's freshness views hold the marts to (the nightly job runs at 02:00).
+MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48), warn_window=dt.timedelta(hours=26))
 # Run tag that makes the dbt step rebuild incremental models from scratch (`archipelago refresh --full-refresh`).
 FULL_REFRESH_TAG = "archipelago/full_refresh"
 
@@ -67,6 +70,13 @@ class ArchipelagoDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.key.path[0] == "marts":
+            # The nightly refresh rebuilds every mart once a day: late after a day and a bit, stale after two.
+            return spec.replace_attributes(freshness_policy=MART_FRESHNESS)
+        return spec
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
         # Models follow their upstream (an event-triggered ingestion run, say) by declarative automation,

@@ -19,6 +19,8 @@ print(json.dumps({
     "assets": sorted(k.to_user_string() for k in graph.get_all_asset_keys()),
     "checks": sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys),
     "jobs": [j.name for j in d.defs.resolve_all_job_defs()],
+    "marts_without_freshness": sorted(k.to_user_string() for k in graph.get_all_asset_keys()
+                                      if k.path[0] == "marts" and graph.get(k).freshness_policy is None),
     "schedules": [s.name for s in d.defs.resolve_schedule_defs()] if hasattr(d.defs, "resolve_schedule_defs") else [],
 }))
 """
@@ -37,6 +39,7 @@ def test_code_location_loads_without_great_expectations_or_dbt_parsing(tmp_path)
     assert {"raw_directory_csv/employees", "marts/dim_department", "marts/headcount_by_department", "published/marts"} <= set(facts["assets"])
     assert {"marts/dim_department:gx_suite", "marts/headcount_by_department:gx_suite"} <= set(facts["checks"])
     assert "nightly_refresh" in facts["jobs"]
+    assert facts["marts_without_freshness"] == [], "Dagster's freshness views need a policy on every mart"
 
 
 def test_workspace_yaml_points_at_the_definitions():

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from archipelago.ui import alive, descendants
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,31 +31,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _graphql(port: int) -> dict | None:
@@ -89,16 +66,16 @@ def test_ui_loads_the_code_location_and_stops_on_sigterm(tmp_path):
         assert [e["__typename"] for e in loaded] == ["RepositoryLocation"], loaded
         keys = {"/".join(node["assetKey"]["path"]) for node in _graphql(port)["assetNodes"]}
         assert {"published/marts", "marts/scorecard_monthly", "raw_jira/issues"} <= keys
-        children = _descendants(ui.pid)
+        children = descendants(ui.pid)
         assert any("api" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-                   for pid in children if _alive(pid)), "no code server among the UI's processes"
+                   for pid in children if alive(pid)), "no code server among the UI's processes"
         ui.send_signal(signal.SIGTERM)
         assert ui.wait(timeout=90) == 0
         time.sleep(1)
-        assert [pid for pid in children if _alive(pid)] == [], "processes outlived the UI"
+        assert [pid for pid in children if alive(pid)] == [], "processes outlived the UI"
     finally:
         if ui.poll() is None:
             ui.kill()
         for pid in children:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
