@@ -113,6 +113,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .withheld { color: #7b8794; font-style: italic; }
 .warn { color: #b54708; }
 .ok { color: #2e7d32; }
+header .ok { color: #9be29b; }
+header .warn { color: #ffb74d; }
 .grid { display: flex; flex-wrap: wrap; gap: 10px 36px; }
 footer { font-size: 12px; color: #52606d; padding: 8px 32px 24px; }
 """
