@@ -49,7 +49,12 @@ class _ProgressPrinter(threading.Thread):
         self.started: dict[str, float] = {}
         self.skipped_sources: set[str] = set()
         self.errors: dict[str, str] = {}
-        self.not_run: list[str] = []
+        self.planned: dict[str, None] = {}  # ordered set of the steps the run meant to execute
+
+    @property
+    def not_run(self) -> list[str]:
+        """Planned steps that never started: downstream of a failure (one summary line, not one each)."""
+        return [step for step in self.planned if step not in self.started]
 
     def poll(self) -> None:
         try:
@@ -62,15 +67,15 @@ class _ProgressPrinter(threading.Thread):
                 continue
             step = event.step_key or ""
             kind = event.event_type_value
-            if kind == "STEP_START":
+            if kind in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_CHECK_EVALUATION_PLANNED") and step:
+                self.planned.setdefault(step, None)
+            elif kind == "STEP_START":
                 self.started[step] = entry.timestamp
                 self.write(f"  … {step}")
             elif kind == "ASSET_MATERIALIZATION":
                 status = event.event_specific_data.materialization.metadata.get("status")
                 if status is not None and getattr(status, "value", status) == "skipped":
                     self.skipped_sources.add(step)
-            elif kind == "STEP_SKIPPED":
-                self.not_run.append(step)  # one summary line at the end, not one per step
             elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
                 took = entry.timestamp - self.started.get(step, entry.timestamp)
                 if kind == "STEP_FAILURE":
