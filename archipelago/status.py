@@ -133,6 +133,10 @@ def status_lines(home: Path, dagster_runs: list[RunSummary] | None = None) -> li
         lines.append("\nLast runs (Dagster instance): id, job, start, duration, outcome")
         lines += [_run_line(run) for run in dagster_runs]
     lines += _failure_lines(home)
+    from pipelines.run_lock import running  # noqa: PLC0415
+
+    if holder := running(home):
+        lines.append(f"\nRun in progress: {holder}")
     path = warehouse_path(home)
     if not path.exists():
         lines.append("\nNo warehouse yet: run `make demo` or `archipelago refresh`.")

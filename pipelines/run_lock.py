@@ -62,3 +62,20 @@ def run_lock(home: Path, command: str, *, wait_seconds: float = 0.0) -> Iterator
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def running(home: Path) -> str | None:
+    """The run holding the lock of `home` (as in the `RunLocked` message), None when there is none."""
+    path = home / LOCK_FILE
+    if not path.exists():
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder(path)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

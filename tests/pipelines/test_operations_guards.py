@@ -84,6 +84,8 @@ def test_a_second_run_exits_naming_the_running_one(home, capsys):
         err = capsys.readouterr().err
         assert f"another run is using {home}: `archipelago refresh` (pid {holder.pid}, started " in err
         assert "Traceback" not in err
+        assert main(["status"]) == 0
+        assert f"Run in progress: `archipelago refresh` (pid {holder.pid}" in capsys.readouterr().out
     finally:
         holder.kill()
         holder.wait()
