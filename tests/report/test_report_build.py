@@ -33,6 +33,16 @@ def small_publication(tmp_path):
                      "(date '2026-03-01', 'hr', 'HR', 'tool_nps', 'NPS points', false, 'HR', 0.0, 3.0, 10.0, 'higher', 2, 'off_track')) "
                      "t(month_start, department_id, department_name, kpi, kpi_unit, is_shared, owner_departments, "
                      "baseline_value, current_value, target_value, direction, observations, status)")
+        conn.execute("create schema value_chain")
+        conn.execute("create table value_chain.initiative_links as select * from (values "
+                     "('pilot', 'Support pilot', 1, 'change_activity', 'trained_share', 'share (0-1)', 'Support', "
+                     " 0.04, 0.86, 0.03, 0.11, 0.74, 0.95, 0.61, 0.83, 'clear effect', 'ok', null), "
+                     "('pilot', 'Support pilot', 2, 'behaviour_change', 'wau_share', 'share (0-1)', 'Support', "
+                     " null, null, null, null, null, 0.95, null, null, 'not assessed', 'insufficient_data', "
+                     " 'no usage history before 2026-10-29')) "
+                     "t(initiative_id, initiative_name, link_order, link, metric, unit, target_departments, baseline_value, "
+                     "current_value, comparison_baseline_value, comparison_current_value, did_estimate, ci_level, did_ci_low, "
+                     "did_ci_high, evidence, status, status_reason)")
     return path
 
 
@@ -59,3 +69,13 @@ def test_report_from_a_small_publication(small_publication, tmp_path):
     assert "No team adoption in this publication" in html
     assert "http://" not in html.split("<script")[0] and "<script src" not in html
     assert "window.vegaEmbed" in html
+
+
+def test_value_chain_shows_interval_evidence_and_why_data_is_missing(small_publication, tmp_path):
+    html = build_report(small_publication, tmp_path / "report.html").read_text()
+    specs = _specs(html)
+    assert {"value_chain:pilot", "value_chain:pilot:effects"} <= set(specs)
+    trained = re.search(r"<td>1 change activity</td>.*?</tr>", html, re.S).group(0)
+    assert "+74.0 pp" in trained and "+61.0 pp … +83.0 pp (95%)" in trained and "clear effect" in trained
+    usage = re.search(r"<td>2 behaviour change</td>.*?</tr>", html, re.S).group(0)
+    assert "insufficient_data: no usage history before 2026-10-29" in usage
