@@ -8,7 +8,9 @@ same batch. Users come from the incremental user export; groups are small and re
 
 Raw tables: `raw_zendesk.tickets`, `ticket_metrics`, `ticket_audit_events` (one row per audit
 event), `users` (identity_key -> person_key, role), `groups` (id and name, for the group ->
-department mapping).
+department mapping), `business_hours_schedules` (time zone and weekly intervals, minutes since Sunday
+00:00 local) and `schedule_holidays`, both re-read whole each run (the working calendars use the
+latest read only, so a schedule or holiday deleted in Zendesk drops out).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ BASE_URL_VARIABLE, EMAIL_VARIABLE, TOKEN_VARIABLE = "ZENDESK_BASE_URL", "ZENDESK
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
 USERS_PATH = "/api/v2/incremental/users/cursor.json"
 GROUPS_PATH = "/api/v2/groups.json"
+SCHEDULES_PATH = "/api/v2/business_hours/schedules.json"
+HOLIDAYS_PATH = "/api/v2/business_hours/schedules/{id}/holidays.json"
 USER_ID_KEYS = ("requester_id", "submitter_id", "assignee_id", "author_id", "collaborator_ids", "follower_ids",
                 "email_cc_ids", "user_id")
 # Audit change events on these fields carry user ids as values.
@@ -161,6 +165,34 @@ GROUPS = StreamSpec(
     ),
     primary_key=("group_id",),
     updated_column="updated_at",
+)
+
+SCHEDULES = StreamSpec(
+    source=SOURCE_NAME,
+    name="business_hours_schedules",
+    description="Business-hours schedules: Zendesk time zone name and weekly intervals (minutes since Sunday 00:00 local).",
+    columns=(
+        Column("schedule_id", "BIGINT"),
+        Column("name", "VARCHAR"),
+        Column("time_zone", "VARCHAR", "Zendesk's zone name, e.g. Amsterdam or Eastern Time (US & Canada)"),
+        Column("intervals", "JSON", "[{start_time, end_time}] in minutes since Sunday 00:00 local"),
+        Column("created_at", "TIMESTAMP"),
+        Column("updated_at", "TIMESTAMP"),
+    ),
+    primary_key=("schedule_id",),
+)
+SCHEDULE_HOLIDAYS = StreamSpec(
+    source=SOURCE_NAME,
+    name="schedule_holidays",
+    description="Holidays of each business-hours schedule (dates inclusive).",
+    columns=(
+        Column("schedule_id", "BIGINT"),
+        Column("holiday_id", "BIGINT"),
+        Column("name", "VARCHAR"),
+        Column("start_date", "DATE"),
+        Column("end_date", "DATE"),
+    ),
+    primary_key=("schedule_id", "holiday_id"),
 )
 
 TICKET_KNOWN = (
@@ -502,6 +534,74 @@ class ZendeskGroupsExtractor:
         yield batch
 
 
+class ZendeskSchedulesExtractor:
+    """Business-hours schedules and their holidays: a handful of rows, read whole every run."""
+
+    source = SOURCE_NAME
+    name = "business_hours"
+    specs = (SCHEDULES, SCHEDULE_HOLIDAYS)
+
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
+        self.client = client
+        self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+
+    def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        batch = Batch(rows={"business_hours_schedules": [], "schedule_holidays": []})
+        payload = self.client.get_json(SCHEDULES_PATH) or {}
+        for raw in payload.get("schedules") or []:
+            try:
+                batch.rows["business_hours_schedules"].append(self._schedule(raw))
+            except RecordError as exc:
+                batch.rejects.append(self.scrub.reject("business_hours_schedules", str(exc), raw, r.record_id(raw, "id")))
+                continue
+            schedule_id = raw["id"]
+            holidays = self.client.get_json(HOLIDAYS_PATH.format(id=schedule_id)) or {}
+            for holiday in holidays.get("holidays") or []:
+                try:
+                    batch.rows["schedule_holidays"].append(self._holiday(schedule_id, holiday))
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("schedule_holidays", str(exc), holiday,
+                                                           r.record_id(holiday, "id")))
+        yield batch
+
+    def _schedule(self, raw: Any) -> dict[str, Any]:
+        raw = r.mapping(raw, "schedule")
+        intervals = raw.get("intervals")
+        if not isinstance(intervals, list):
+            raise RecordError("intervals is not a list")
+        clean = []
+        for interval in intervals:
+            interval = r.mapping(interval, "interval")
+            start = r.integer(interval.get("start_time"), "start_time", required=True)
+            end = r.integer(interval.get("end_time"), "end_time", required=True)
+            if not 0 <= start < end <= 7 * 1440 or start // 1440 != (end - 1) // 1440:
+                raise RecordError(f"interval {start}-{end} is not inside one day of the week")
+            clean.append({"start_time": start, "end_time": end})
+        return {
+            "schedule_id": r.integer(raw.get("id"), "id", required=True),
+            "name": r.text(raw.get("name"), "name", required=True),
+            "time_zone": r.text(raw.get("time_zone"), "time_zone", required=True),
+            "intervals": json.dumps(clean),
+            "created_at": r.timestamp(raw.get("created_at"), "created_at"),
+            "updated_at": r.timestamp(raw.get("updated_at"), "updated_at"),
+            "_extra": r.extra(raw, ("id", "url", "name", "time_zone", "intervals", "created_at", "updated_at"), self.scrub),
+        }
+
+    def _holiday(self, schedule_id: int, raw: Any) -> dict[str, Any]:
+        raw = r.mapping(raw, "holiday")
+        start, end = r.date(raw.get("start_date"), "start_date"), r.date(raw.get("end_date"), "end_date")
+        if start is None or end is None or end < start:
+            raise RecordError("holiday needs start_date <= end_date")
+        return {
+            "schedule_id": schedule_id,
+            "holiday_id": r.integer(raw.get("id"), "id", required=True),
+            "name": r.text(raw.get("name"), "name", required=True),
+            "start_date": start,
+            "end_date": end,
+            "_extra": r.extra(raw, ("id", "url", "name", "start_date", "end_date"), self.scrub),
+        }
+
+
 def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient:
     return SourceHttpClient(
         SOURCE_NAME,
@@ -521,6 +621,7 @@ def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, **client_op
         ZendeskUsersExtractor(client, pseudonymiser),
         ZendeskTicketsExtractor(client, pseudonymiser),
         ZendeskSatisfactionExtractor(client, pseudonymiser),
+        ZendeskSchedulesExtractor(client, pseudonymiser),
     ]
 
 
@@ -537,6 +638,7 @@ SOURCE = SourceDefinition(
         "users": ZendeskUsersExtractor.specs,
         "tickets": ZendeskTicketsExtractor.specs,
         "satisfaction_ratings": ZendeskSatisfactionExtractor.specs,
+        "business_hours": ZendeskSchedulesExtractor.specs,
     },
     build=lambda settings, pseudonymiser: build(settings, pseudonymiser),
 )

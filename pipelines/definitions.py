@@ -8,6 +8,7 @@ from pipelines.settings import configure_environment
 
 configure_environment()
 
+from pipelines.assets.calendars import build_calendar_asset  # noqa: E402
 from pipelines.assets.dbt import build_dbt_assets, dbt_resource, published_tables  # noqa: E402
 from pipelines.assets.ingestion import build_ingestion_assets, source_asset_keys  # noqa: E402
 from pipelines.assets.publish import build_publish_asset  # noqa: E402
@@ -21,7 +22,7 @@ from pipelines.sensors.inbox_sensor import build_inbox_sensor  # noqa: E402
 from pipelines.webhooks.exports_inbox import KIND_SOURCES  # noqa: E402
 
 PUBLISHED = published_tables()
-ASSETS = [*build_ingestion_assets(), build_dbt_assets(), build_publish_asset(PUBLISHED)]
+ASSETS = [*build_ingestion_assets(), build_calendar_asset(), build_dbt_assets(), build_publish_asset(PUBLISHED)]
 CHECKS = [*build_suite_checks(PUBLISHED), *build_source_checks()]
 RESOURCES = {**default_resources(), "dbt": dbt_resource()}
 RAW_KEYS = source_asset_keys()

@@ -20,6 +20,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
                     "week_start", "department_id", "department_name", "people_with_ties", "ties_external",
                     "ties_internal", "ei_index", "openness", "is_suppressed", "organisation_openness",
                     "tickets_resolved", "pingpong_tickets_resolved", "pingpong_rate", "handoffs_out", "handoffs_in",
+                    "handoffs_in_passed_on", "handoffs_in_open",
                     "boundary_wait_calendar_hours_median", "boundary_wait_business_hours_median",
                     "tickets_created", "miscommunication_tickets", "miscommunication_per_100_tickets",
                 ],

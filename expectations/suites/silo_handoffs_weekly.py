@@ -18,6 +18,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
                 "column_set": [
                     "week_start", "from_department_id", "from_department", "to_department_id", "to_department",
                     "handoffs", "tickets_handed_off", "returning_handoffs", "handoffs_with_response",
+                    "handoffs_passed_on", "handoffs_open",
                     "boundary_wait_calendar_hours_median", "boundary_wait_business_hours_median",
                 ],
                 "exact_match": True,

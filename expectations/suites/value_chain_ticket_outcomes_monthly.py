@@ -17,8 +17,8 @@ RELATION = "ticket_outcomes_monthly"
 MAX_DELAY_DAYS = 45
 COLUMNS = (
     "month_start", "department_id", "department_name", "ai_assisted", "tickets_created", "tickets_solved",
-    "tickets_replied", "median_first_reply_minutes", "median_resolution_minutes", "reopen_rate", "tickets_rated",
-    "csat_good_share",
+    "tickets_replied", "median_first_reply_minutes", "median_resolution_minutes", "median_first_reply_business_minutes",
+    "median_resolution_business_minutes", "reopen_rate", "tickets_rated", "csat_good_share",
 )
 
 
@@ -32,6 +32,8 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
         between("csat_good_share", 0, 1),
         between("median_first_reply_minutes", 0, None),
         between("median_resolution_minutes", 0, None),
+        between("median_first_reply_business_minutes", 0, None),
+        between("median_resolution_business_minutes", 0, None),
         *volume(ctx, RELATION, TICKET_TABLES)[0],
     ]
 

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from sandbox import schedules
 from sandbox.gen_zendesk import Customer
 from sandbox.routing import ZENDESK_GROUPS
 from sandbox.server import paging, timefmt
@@ -40,24 +41,15 @@ def routes(state: ServerState) -> list[Route]:
         Route("/api/v2/groups", api.groups),
         Route("/api/v2/users.json", api.users),
         Route("/api/v2/users", api.users),
+        Route("/api/v2/business_hours/schedules.json", api.schedules),
+        Route("/api/v2/business_hours/schedules", api.schedules),
+        Route("/api/v2/business_hours/schedules/{id:int}/holidays.json", api.holidays),
+        Route("/api/v2/business_hours/schedules/{id:int}/holidays", api.holidays),
     ]
 
 
 def _error(status: int, error: str, description: str):
     return json_response({"error": error, "description": description}, status)
-
-
-def business_minutes(start: datetime, end: datetime) -> int:
-    """Minutes between start and end inside Mon-Fri 08:00-17:00 UTC (the demo's business schedule)."""
-    total, day = 0.0, start.date()
-    while day <= end.date():
-        if day.weekday() < 5:
-            open_, close = datetime(day.year, day.month, day.day, 8), datetime(day.year, day.month, day.day, 17)
-            a, b = max(start, open_), min(end, close)
-            if b > a:
-                total += (b - a).total_seconds() / 60
-        day += timedelta(days=1)
-    return int(total)
 
 
 class ZendeskApi:
@@ -147,7 +139,7 @@ class ZendeskApi:
         def span(end: datetime | None):
             if end is None:
                 return {"calendar": None, "business": None}
-            return {"calendar": int((end - t.created).total_seconds() // 60), "business": business_minutes(t.created, end)}
+            return {"calendar": int((end - t.created).total_seconds() // 60), "business": schedules.business_minutes(t.created, end)}
 
         full = span(last_solved if solved_now else None)
         return {
@@ -389,6 +381,23 @@ class ZendeskApi:
         except BadParam as e:
             return _error(400, "InvalidPaginationParameter", str(e))
         return json_response({"groups": page, **envelope})
+
+    # --- business-hours schedules ---------------------------------------------------------------
+    async def schedules(self, request: Request):
+        if (denied := self._auth(request)) is not None:
+            return denied
+        created = timefmt.iso_z(timefmt.day_start(self.org.timeline.start) - timedelta(days=700))
+        return json_response({"schedules": [{
+            "id": schedules.SCHEDULE_ID, "name": schedules.SCHEDULE_NAME, "time_zone": schedules.ZENDESK_TIME_ZONE,
+            "intervals": schedules.intervals(), "created_at": created, "updated_at": created}]})
+
+    async def holidays(self, request: Request):
+        if (denied := self._auth(request)) is not None:
+            return denied
+        if request.path_params["id"] != schedules.SCHEDULE_ID:
+            return json_response({"error": "RecordNotFound", "description": "Not found"}, 404)
+        tl = self.org.timeline
+        return json_response({"holidays": schedules.holidays(tl.start.year - 1, tl.horizon.year + 1)})
 
     def _users(self) -> list[dict]:
         today = self.s.now.date()

@@ -93,6 +93,17 @@ ticket_metrics as (
         count(full_resolution_minutes)
     from tickets group by 1, 2, 3
     union all
+    -- The same two in business minutes of the schedule the ticket's first group follows.
+    select initiative_id, window_name, group_name, 'median_first_reply_business_minutes',
+        {{ median('first_reply_business_minutes') }},
+        count(first_reply_business_minutes)
+    from tickets group by 1, 2, 3
+    union all
+    select initiative_id, window_name, group_name, 'median_resolution_business_minutes',
+        {{ median('full_resolution_business_minutes') }},
+        count(full_resolution_business_minutes)
+    from tickets group by 1, 2, 3
+    union all
     select initiative_id, window_name, group_name, 'csat_good_share',
         1.0 * sum(case when is_rated_good then 1 else 0 end) / nullif(sum(case when is_rated then 1 else 0 end), 0),
         sum(case when is_rated then 1 else 0 end)

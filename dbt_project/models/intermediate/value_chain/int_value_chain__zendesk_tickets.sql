@@ -1,8 +1,9 @@
 -- One row per Zendesk ticket with the outcomes of the value chain: the department of its first group
 -- (the group that replies first, via the ticket_group_departments seed), first-reply and full
--- resolution time (calendar minutes, Zendesk's metric set), reopens, CSAT, and whether it was
--- AI-assisted (a tag in var ai_assisted_ticket_tags; the usage report alone cannot tell which ticket
--- a draft was written for).
+-- resolution time (calendar minutes, Zendesk's metric set; and business minutes on the schedule of
+-- the first group, the one the customer waited on: macros/working_calendar.sql), reopens, CSAT, and
+-- whether it was AI-assisted (a tag in var ai_assisted_ticket_tags; the usage report alone cannot
+-- tell which ticket a draft was written for).
 {% set ai_tags = var('ai_assisted_ticket_tags', ['ai_draft']) %}
 
 with first_group as (
@@ -26,8 +27,9 @@ group_departments as (
         lead(mapping.valid_from) over (partition by mapping.group_name order by mapping.valid_from) as valid_to
     from {{ ref('ticket_group_departments') }} as mapping
     where mapping.source = 'zendesk'
-)
+),
 
+outcomes as (
 select
     tickets.ticket_id,
     tickets.created_at,
@@ -43,7 +45,11 @@ select
     case when tickets.status in ('solved', 'closed') then metrics.full_resolution_time_calendar_minutes end as full_resolution_minutes,
     coalesce(metrics.reopens, 0) > 0 as is_reopened,
     tickets.satisfaction_score in ('good', 'bad') as is_rated,
-    tickets.satisfaction_score = 'good' as is_rated_good
+    tickets.satisfaction_score = 'good' as is_rated_good,
+    {{ dbt.dateadd('minute', 'metrics.reply_time_calendar_minutes', 'tickets.created_at') }} as first_reply_at,
+    case when tickets.status in ('solved', 'closed')
+        then {{ dbt.dateadd('minute', 'metrics.full_resolution_time_calendar_minutes', 'tickets.created_at') }}
+    end as full_resolution_at
 from {{ ref('stg_zendesk__tickets') }} as tickets
 left join {{ ref('stg_zendesk__ticket_metrics') }} as metrics on metrics.ticket_id = tickets.ticket_id
 left join first_group on first_group.ticket_id = tickets.ticket_id
@@ -53,3 +59,44 @@ left join group_departments
     on group_departments.group_name = groups.group_name
     and group_departments.valid_from <= cast(tickets.created_at as date)
     and {{ ends_after('group_departments.valid_to', 'cast(tickets.created_at as date)') }}
+),
+
+scheduled as (
+    select outcomes.*, {{ working_schedule_id('waiting_schedule') }} as waiting_schedule_id
+    from outcomes
+    {{ working_schedule_joins("'zendesk'", 'outcomes.first_group_name', 'outcomes.department_name', 'waiting_schedule') }}
+),
+
+business as (
+    select
+        scheduled.ticket_id,
+        ({{ working_clock('reply_clock', 'scheduled.first_reply_at') }}
+            - {{ working_clock('created_clock', 'scheduled.created_at') }}) / 60.0 as first_reply_business_minutes,
+        ({{ working_clock('resolution_clock', 'scheduled.full_resolution_at') }}
+            - {{ working_clock('created_clock', 'scheduled.created_at') }}) / 60.0 as full_resolution_business_minutes
+    from scheduled
+    {{ working_clock_join('created_clock', 'scheduled.waiting_schedule_id', 'scheduled.created_at') }}
+    {{ working_clock_join('reply_clock', 'scheduled.waiting_schedule_id', 'scheduled.first_reply_at') }}
+    {{ working_clock_join('resolution_clock', 'scheduled.waiting_schedule_id', 'scheduled.full_resolution_at') }}
+    group by scheduled.ticket_id
+)
+
+select
+    scheduled.ticket_id,
+    scheduled.created_at,
+    scheduled.created_on,
+    scheduled.status,
+    scheduled.first_group_name,
+    scheduled.department_name,
+    scheduled.is_ai_assisted,
+    scheduled.is_solved,
+    scheduled.first_reply_minutes,
+    scheduled.full_resolution_minutes,
+    scheduled.is_reopened,
+    scheduled.is_rated,
+    scheduled.is_rated_good,
+    scheduled.waiting_schedule_id,
+    business.first_reply_business_minutes,
+    business.full_resolution_business_minutes
+from scheduled
+left join business on business.ticket_id = scheduled.ticket_id

@@ -106,6 +106,8 @@ handoffs_in as (
         handoff_week as week_start,
         to_department as department_name,
         count(*) as handoffs_in,
+        count(case when is_passed_on then 1 end) as handoffs_in_passed_on,
+        count(case when is_open then 1 end) as handoffs_in_open,
         {{ median('boundary_wait_calendar_hours') }} as boundary_wait_calendar_hours_median,
         {{ median('boundary_wait_business_hours') }} as boundary_wait_business_hours_median
     from handoffs
@@ -153,6 +155,8 @@ joined as (
         coalesce(created.miscommunication_tickets, 0) as miscommunication_tickets,
         coalesce(handoffs_out.handoffs_out, 0) as handoffs_out,
         coalesce(handoffs_in.handoffs_in, 0) as handoffs_in,
+        coalesce(handoffs_in.handoffs_in_passed_on, 0) as handoffs_in_passed_on,
+        coalesce(handoffs_in.handoffs_in_open, 0) as handoffs_in_open,
         handoffs_in.boundary_wait_calendar_hours_median,
         handoffs_in.boundary_wait_business_hours_median
     from spine
@@ -185,6 +189,8 @@ select
     case when tickets_resolved > 0 then cast(pingpong_tickets_resolved as double) / tickets_resolved end as pingpong_rate,
     handoffs_out,
     handoffs_in,
+    handoffs_in_passed_on,
+    handoffs_in_open,
     boundary_wait_calendar_hours_median,
     boundary_wait_business_hours_median,
     tickets_created,

@@ -15,6 +15,10 @@ select
     count(distinct ticket_id) as tickets_handed_off,
     count(case when is_return then 1 end) as returning_handoffs,
     count(first_response_at) as handoffs_with_response,
+    -- Passed on without any action by the receiving department (ping-pong seen from inside), and
+    -- still held without action: neither has a wait, so both stay out of the medians.
+    count(case when is_passed_on then 1 end) as handoffs_passed_on,
+    count(case when is_open then 1 end) as handoffs_open,
     {{ median('boundary_wait_calendar_hours') }} as boundary_wait_calendar_hours_median,
     {{ median('boundary_wait_business_hours') }} as boundary_wait_business_hours_median
 from handoffs

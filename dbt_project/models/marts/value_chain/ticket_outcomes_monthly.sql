@@ -1,6 +1,7 @@
 -- Zendesk ticket outcomes per month, department and AI assistance (METRICS §3, links 3 and 4).
 -- Tickets belong to the month they were created in and to the department of their first group.
--- first reply and resolution: medians in calendar minutes (resolution over solved tickets);
+-- first reply and resolution: medians in calendar minutes (resolution over solved tickets), and in
+-- business minutes of the schedule the ticket's first group follows (config/calendars.yml);
 -- reopen rate = reopened / solved; CSAT = good / rated. Tickets are customers' requests, not
 -- employees' answers, so the privacy floor does not apply; low counts are published with their n.
 with tickets as (
@@ -19,6 +20,8 @@ select
     cast(count(first_reply_minutes) as {{ dbt.type_bigint() }}) as tickets_replied,
     cast({{ median('first_reply_minutes') }} as {{ type_double() }}) as median_first_reply_minutes,
     cast({{ median('full_resolution_minutes') }} as {{ type_double() }}) as median_resolution_minutes,
+    cast({{ median('first_reply_business_minutes') }} as {{ type_double() }}) as median_first_reply_business_minutes,
+    cast({{ median('full_resolution_business_minutes') }} as {{ type_double() }}) as median_resolution_business_minutes,
     cast(case when sum(case when is_solved then 1 else 0 end) > 0
               then 1.0 * sum(case when is_solved and is_reopened then 1 else 0 end) / sum(case when is_solved then 1 else 0 end)
          end as {{ type_double() }}) as reopen_rate,
