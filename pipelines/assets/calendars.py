@@ -18,6 +18,8 @@ def build_calendar_asset() -> dg.AssetsDefinition:
                 deps=[asset_key(SCHEDULES), asset_key(SCHEDULE_HOLIDAYS)],
                 description=f"Working calendars (config/calendars.yml and Zendesk schedules): {table}",
                 kinds={"python", "duckdb"},
+                # Zendesk's schedules are re-read with every Zendesk run: the calendars follow them.
+                automation_condition=dg.AutomationCondition.eager(),
             )
             for table in TABLES
         ],
