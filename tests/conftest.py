@@ -11,7 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
-MANIFEST = DBT_DIR / "target" / "manifest.json"
 sys.path.insert(0, str(Path(__file__).parent))  # archipelago_testing
 
 from archipelago_testing import (  # noqa: E402
@@ -26,20 +25,12 @@ from archipelago_testing import (  # noqa: E402
 )
 
 
-def _manifest_is_stale() -> bool:
-    if not MANIFEST.exists():
-        return True
-    built = MANIFEST.stat().st_mtime
-    sources = [DBT_DIR / "dbt_project.yml"] + [
-        p for d in ("models", "macros", "seeds", "tests") for p in (DBT_DIR / d).rglob("*") if p.is_file()
-    ]
-    return any(p.stat().st_mtime > built for p in sources)
-
-
 def pytest_configure(config):
     # `make test` prepares the manifest; running pytest directly after editing models should work too.
     # Under pytest-xdist the controller does it before the workers start.
-    if not hasattr(config, "workerinput") and _manifest_is_stale():
+    from pipelines.dbt_manifest import manifest_is_stale  # noqa: PLC0415
+
+    if not hasattr(config, "workerinput") and manifest_is_stale(DBT_DIR):
         from pipelines.assets.dbt import dbt_executable  # noqa: PLC0415
 
         subprocess.run([dbt_executable(), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)

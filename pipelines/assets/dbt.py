@@ -1,7 +1,8 @@
 """The dbt project as Dagster assets.
 
 The manifest is prepared once, at set-up (`make setup` runs `dbt parse`) or by `dagster dev`
-(`prepare_if_dev`), never at import: loading the code location only reads target/manifest.json.
+(`prepare_if_dev`, when a model changed since), never at import: loading the code location only reads
+target/manifest.json.
 """
 
 
@@ -18,10 +19,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
 from pipelines.resources import WarehouseResource
-from pipelines.settings import PROJECT_ROOT
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # What a refresh runs. Unit tests pin SQL logic on fixed inputs, not the data: CI runs them
 # (tests/story/test_dbt_unit_tests.py), a refresh need not pay for them every time.
 REFRESH_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
@@ -50,7 +50,10 @@ def _dbt_on_path() -> None:
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     _dbt_on_path()
-    project.prepare_if_dev()
+    if manifest_is_stale(DBT_PROJECT_DIR):
+        # Under `dagster dev` only, and only after a model changed: a parse rewrites the manifest that
+        # other processes on this checkout read.
+        project.prepare_if_dev()
     if not project.manifest_path.exists():
         raise FileNotFoundError(
             f"dbt manifest {project.manifest_path} is missing: run `make setup` (or `dbt parse --project-dir "

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from archipelago.ui import alive, descendants
+from pipelines.dbt_manifest import MANIFEST, manifest_is_stale
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +47,8 @@ def _graphql(port: int) -> dict | None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ui_loads_the_code_location_and_stops_on_sigterm(tmp_path):
     port = _free_port()
+    assert not manifest_is_stale(), "the test session parses the dbt project first"
+    manifest_before = MANIFEST.stat().st_mtime_ns
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "DAGSTER_HOME")}
     env["PATH"] = "/usr/bin:/bin"  # not activated: no venv on PATH
     env["ARCHIPELAGO_HOME"] = str(tmp_path / "home")
@@ -73,6 +76,8 @@ def test_ui_loads_the_code_location_and_stops_on_sigterm(tmp_path):
         assert ui.wait(timeout=90) == 0
         time.sleep(1)
         assert [pid for pid in children if alive(pid)] == [], "processes outlived the UI"
+        # An up-to-date manifest is not parsed again: other processes on this checkout read it.
+        assert MANIFEST.stat().st_mtime_ns == manifest_before
     finally:
         if ui.poll() is None:
             ui.kill()
