@@ -24,9 +24,11 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	rm -f $(VENV)/.synced-* && touch $@
 
-# The dbt manifest is prepared here, once, not every time the pipelines are imported.
+# The dbt manifest is prepared here, once, not every time the pipelines are imported. The warehouse
+# named as a refresh shows it to dbt (pipelines/assets/dbt_in_warehouse_dir.sh): every refresh then
+# reuses this parse.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
+	cd dbt_project && ARCHIPELAGO_WAREHOUSE_PATH=warehouse.duckdb ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 
 demo: setup
 	$(VENV)/bin/archipelago demo

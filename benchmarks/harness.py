@@ -122,3 +122,58 @@ def replay(sent: list[requests.PreparedRequest], workers: int = 1) -> tuple[floa
 
 def rate(count: float, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "-"
+
+
+def _serve_controlled(connection, seed: int, employees: int, months: int, end_date: str, exports_dir: str) -> None:
+    """Child process of `controlled_sandbox`: serve the organisation, then obey "advance" / "stop"."""
+    from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
+
+    org = generate_organisation(seed=seed, employees=employees, months=months, end_date=dt.date.fromisoformat(end_date))
+    with SandboxServer(org, port=0, exports_dir=Path(exports_dir)) as server:
+        connection.send(server.env())
+        while True:
+            command, argument = connection.recv()
+            if command == "stop":
+                return
+            server.advance(days=argument)
+            connection.send(server.env())
+
+
+class ControlledSandbox:
+    """Handle on a sandbox served from a child process whose simulated clock the parent can move."""
+
+    def __init__(self, process, connection, variables: dict[str, str]):
+        self.process, self.connection, self.variables = process, connection, variables
+
+    def advance(self, days: float) -> dict[str, str]:
+        """Reveal `days` more simulated days (exports rewritten); the new variables."""
+        self.connection.send(("advance", days))
+        self.variables = self.connection.recv()
+        return self.variables
+
+
+@contextlib.contextmanager
+def controlled_sandbox(*, seed: int, employees: int, months: int, end_date: dt.date,
+                       exports_dir: Path) -> Iterator[ControlledSandbox]:
+    """Like `sandbox_process` (its own process, so its CPU is not charged to the client), but the
+    simulated clock can be moved forward, to measure an incremental refresh of one more day."""
+    import multiprocessing  # noqa: PLC0415
+
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=_serve_controlled, daemon=True,
+                              args=(child, seed, employees, months, end_date.isoformat(), str(exports_dir)))
+    started = time.perf_counter()
+    process.start()
+    try:
+        variables = parent.recv()
+        print(f"sandbox: {employees} employees x {months} months, seed {seed}, ready in "
+              f"{time.perf_counter() - started:.0f} s (separate process)", file=sys.stderr, flush=True)
+        yield ControlledSandbox(process, parent, variables)
+    finally:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            parent.send(("stop", 0))
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=5)

@@ -7,14 +7,33 @@ a DataFrame (DuckDB -> Arrow -> pandas) and compute heavy aggregates in SQL (`Sq
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from typing import Any
 
 from expectations.spec import Expect, Outcome
 
+_GX_LOCK = threading.Lock()
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Import great-expectations in a thread now, so the first suite does not wait for it.
+
+    A refresh calls this when the dbt build starts: dbt works in its own process on one core, the
+    import (6-15 s of Python) takes the other, and the suites after the build find it done.
+    """
+    thread = threading.Thread(target=_gx, name="great-expectations-import", daemon=True)
+    thread.start()
+    return thread
+
+
+def _gx():
+    with _GX_LOCK:  # the warm-up thread and a suite may ask at once: one import, one context
+        return _gx_context()
+
 
 @lru_cache(maxsize=1)
-def _gx():
+def _gx_context():
     import great_expectations as gx  # noqa: PLC0415  (about 6 s: only when a check really runs)
     import great_expectations.expectations as gxe  # noqa: PLC0415
 

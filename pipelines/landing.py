@@ -58,21 +58,29 @@ def _quote(name: str) -> str:
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection, specs: Iterable[StreamSpec]) -> None:
-    """Create each raw table, and add columns a newer connector version declares."""
+    """Create each raw table, and add columns a newer connector version declares.
+
+    One catalog query answers for every table; DDL runs only for what is missing (a step with nothing
+    new pays milliseconds here, not a round of `create ... if not exists` and a query per table).
+    """
+    specs = list(specs)
+    existing: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in conn.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and list_contains(?, schema_name || '.' || table_name)",
+        [[f"{spec.schema}.{spec.name}" for spec in specs]],
+    ).fetchall():
+        existing.setdefault((schema, table), set()).add(column)
     for spec in specs:
-        conn.execute(f"create schema if not exists {spec.schema}")
         columns = [(c.name, c.type) for c in spec.columns] + list(LINEAGE_COLUMNS)
-        ddl = ", ".join(f"{_quote(n)} {t}" for n, t in columns)
-        conn.execute(f"create table if not exists {spec.table} ({ddl})")
-        existing = {
-            r[0]
-            for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [spec.schema, spec.name],
-            ).fetchall()
-        }
+        present = existing.get((spec.schema, spec.name))
+        if present is None:
+            ddl = ", ".join(f"{_quote(n)} {t}" for n, t in columns)
+            conn.execute(f"create schema if not exists {spec.schema}")
+            conn.execute(f"create table if not exists {spec.table} ({ddl})")
+            continue
         for name, type_ in columns:
-            if name not in existing:
+            if name not in present:
                 conn.execute(f"alter table {spec.table} add column {_quote(name)} {type_}")
 
 

@@ -17,6 +17,7 @@ from connectors.errors import ConfigError
 
 HOME_VARIABLE = "ARCHIPELAGO_HOME"
 DEFAULT_HOME = ".archipelago"
+WAREHOUSE_FILE = "warehouse.duckdb"
 
 SCHEMAS = ("staging", "intermediate", "marts", "quarantine", "meta")
 
@@ -102,7 +103,7 @@ def archipelago_home(env: dict[str, str] | None = None) -> Path:
 
 
 def warehouse_path(home: Path) -> Path:
-    return home / "warehouse.duckdb"
+    return home / WAREHOUSE_FILE
 
 
 def published_dir(home: Path) -> Path:

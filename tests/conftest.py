@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,9 +32,10 @@ def pytest_configure(config):
     from pipelines.dbt_manifest import manifest_is_stale  # noqa: PLC0415
 
     if not hasattr(config, "workerinput") and manifest_is_stale(DBT_DIR):
-        from pipelines.assets.dbt import dbt_executable  # noqa: PLC0415
+        from pipelines.assets.dbt import PARSE_ENVIRONMENT, dbt_executable  # noqa: PLC0415
 
-        subprocess.run([dbt_executable(), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)
+        subprocess.run([dbt_executable(), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True,
+                       env={**os.environ, **PARSE_ENVIRONMENT})
 
 
 @pytest.hookimpl(tryfirst=True)

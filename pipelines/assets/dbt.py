@@ -12,16 +12,26 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
+from expectations.runner import warm_up_in_background
+from pipelines.checks.mart_suites import CHECK_NAME as MART_SUITE_CHECK_NAME
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse import WAREHOUSE_FILE
 
+# Runs dbt from the warehouse's directory, so that the profile dbt hashes for its partial parse does
+# not depend on ARCHIPELAGO_HOME (see the script).
+DBT_IN_WAREHOUSE_DIR = Path(__file__).with_name("dbt_in_warehouse_dir.sh")
+# The environment in which `dbt parse` prepares the partial parse every refresh reuses (`make setup`,
+# the tests' set-up): the warehouse by its file name, as the script above shows it to dbt.
+PARSE_ENVIRONMENT = {"ARCHIPELAGO_WAREHOUSE_PATH": WAREHOUSE_FILE}
 # What a refresh runs. Unit tests pin SQL logic on fixed inputs, not the data: CI runs them
 # (tests/story/test_dbt_unit_tests.py), a refresh need not pay for them every time.
 REFRESH_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
@@ -56,8 +66,9 @@ def dbt_project() -> DbtProject:
         project.prepare_if_dev()
     if not project.manifest_path.exists():
         raise FileNotFoundError(
-            f"dbt manifest {project.manifest_path} is missing: run `make setup` (or `dbt parse --project-dir "
-            f"{DBT_PROJECT_DIR} --profiles-dir {DBT_PROJECT_DIR}`) once before loading the pipelines."
+            f"dbt manifest {project.manifest_path} is missing: run `make setup` (or `ARCHIPELAGO_WAREHOUSE_PATH="
+            f"{WAREHOUSE_FILE} dbt parse --project-dir {DBT_PROJECT_DIR} --profiles-dir {DBT_PROJECT_DIR}`) once "
+            "before loading the pipelines."
         )
     return project
 
@@ -106,8 +117,26 @@ def dbt_target_path(home: Path) -> Path:
     return home / "dbt" / "target"
 
 
+class ArchipelagoDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, minus a `dbt --version` subprocess per run (a dbt start-up, ~3 s, and a
+    request to PyPI): the dbt it runs is the dbt-core installed with this interpreter."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        from dbt.version import __version__  # noqa: PLC0415  (dagster-dbt has imported dbt already)
+
+        return version.parse(__version__)
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+    os.environ["ARCHIPELAGO_DBT_EXECUTABLE"] = dbt_executable()
+    return ArchipelagoDbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_IN_WAREHOUSE_DIR))
+
+
+def _runs_mart_suites(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run includes great-expectations suites (`gx_suite` checks), which run in this process."""
+    selection = context.run.asset_check_selection
+    return selection is None or any(key.name == MART_SUITE_CHECK_NAME for key in selection)
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
@@ -117,8 +146,12 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(manifest=dbt_project().manifest_path, dagster_dbt_translator=TRANSLATOR, name="dbt_models",
                 exclude=REFRESH_EXCLUDE)
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        # dbt runs as a subprocess; its profile reads the warehouse path from the environment.
+        # dbt runs as a subprocess (DBT_IN_WAREHOUSE_DIR); its profile reads the warehouse from the environment.
         os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
+        os.environ.setdefault("ARCHIPELAGO_DBT_EXECUTABLE", dbt_executable())
+        # The mart suites after the build import great-expectations (seconds): start while dbt works.
+        if _runs_mart_suites(context):
+            warm_up_in_background()
         args = list(REFRESH_BUILD_ARGS)
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")

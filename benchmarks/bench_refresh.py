@@ -1,0 +1,192 @@
+"""A whole refresh as `archipelago refresh` runs it, split into its stages.
+
+    .venv/bin/python benchmarks/bench_refresh.py --employees 300
+    .venv/bin/python benchmarks/bench_refresh.py --employees 300 --incremental-days 1
+
+Serves the organisation from the sandbox in its own process (every source over HTTP, as a vendor's
+API is remote) and runs the `archipelago refresh` command in a fresh process against it: landing of
+every source, `dbt build`, every check, publication and the summary. With `--incremental-days D` that
+refresh is the set-up; the sandbox's clock then moves D days and the refresh measured is the next
+one, which lands only what is new (both tables are printed).
+
+`--repo DIR` runs the refresh of the code in DIR instead (e.g. `git archive main | tar -x -C DIR`,
+then `dbt parse` there as `make setup` does), to compare before and after in one session on a
+machine whose load moves every figure: alternate the two.
+
+Stages come from the run's Dagster event log (each step's STEP_START -> STEP_SUCCESS): start-up is
+the command's start to the run's start (imports, loading the code location); "between steps" is the
+run's wall time that no step accounts for (Dagster's own bookkeeping). Peak memory is the largest sum
+of the resident memory of the refresh process and its children (dbt), sampled every 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+REPARSE_MARKER = "Unable to do partial parsing"
+
+
+class TreeMemorySampler(threading.Thread):
+    """Peak of the summed resident memory of a process and all its descendants (Linux /proc)."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak_bytes = pid, interval, 0
+        self.stop_event = threading.Event()
+
+    def tree_rss(self) -> int:
+        parents: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    stat = Path(entry.path, "stat").read_text()
+                    parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+                except (OSError, ValueError):
+                    continue
+        tree, frontier = {self.pid}, [self.pid]
+        while frontier:
+            parent = frontier.pop()
+            children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+            tree.update(children)
+            frontier.extend(children)
+        total = 0
+        for pid in tree:
+            try:
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            self.peak_bytes = max(self.peak_bytes, self.tree_rss())
+
+
+def step_seconds(records) -> dict[str, float]:
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = defaultdict(float)
+    for record in records:
+        event = record.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] += record.timestamp - started.pop(event.step_key)
+    return dict(seconds)
+
+
+def stage_of(step: str) -> str:
+    if step.startswith("raw_"):
+        return "landing"
+    if step == "dbt_models":
+        return "dbt build"
+    if step.startswith("published"):
+        return "publication"
+    return "checks"
+
+
+def run_refresh(home: Path, env: dict[str, str]) -> dict:
+    """Run `archipelago refresh` in a new process; its timings, stages and peak memory."""
+    import dagster as dg  # noqa: PLC0415
+
+    log = home / "bench-refresh.log"
+    started_at = time.time()
+    with log.open("a") as out:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "archipelago"), "refresh"],
+                                   cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler = TreeMemorySampler(process.pid)
+        sampler.start()
+        code = process.wait()
+        sampler.stop_event.set()
+        sampler.join()
+    ended_at = time.time()
+    if code != 0:
+        raise SystemExit(f"archipelago refresh failed (exit {code}); see {log}")
+    instance = dg.DagsterInstance.from_config(str(home / "dagster"))
+    run = instance.get_runs(limit=1)[0]
+    records = instance.all_logs(run.run_id)
+    kinds = {r.dagster_event.event_type: r.timestamp for r in records if r.dagster_event is not None}
+    run_start, run_end = kinds[dg.DagsterEventType.RUN_START], kinds[dg.DagsterEventType.RUN_SUCCESS]
+    steps = step_seconds(records)
+    stages: dict[str, list[float]] = defaultdict(list)
+    for step, seconds in steps.items():
+        stages[stage_of(step)].append(seconds)
+    dbt_log = home / "logs" / "last_run.log"
+    return {
+        "total": ended_at - started_at,
+        "start-up": run_start - started_at,
+        "stages": stages,
+        "between steps": (run_end - run_start) - sum(steps.values()),
+        "wind-down": ended_at - run_end,
+        "peak_mb": sampler.peak_bytes / 2**20,
+        "reparsed": dbt_log.exists() and REPARSE_MARKER in dbt_log.read_text(),
+        "steps": steps,
+    }
+
+
+def print_table(figures: dict, title: str) -> None:
+    total = figures["total"]
+    rows = [("start-up (imports, code location)", figures["start-up"])]
+    for stage in ("landing", "dbt build", "checks", "publication"):
+        times = figures["stages"].get(stage, [])
+        rows.append((f"{stage} ({len(times)} step{'s' if len(times) != 1 else ''})", sum(times)))
+    rows += [("Dagster between steps", figures["between steps"]), ("summary and exit", figures["wind-down"])]
+    print(f"\n{title}")
+    print(f"| {'stage':<36} | {'seconds':>8} | {'share':>6} |")
+    print(f"|{'-' * 38}|{'-' * 9}:|{'-' * 7}:|")
+    for name, seconds in rows:
+        print(f"| {name:<36} | {seconds:8.1f} | {seconds / total:6.1%} |")
+    slowest = sorted(figures["steps"].items(), key=lambda kv: -kv[1])[:6]
+    print("slowest steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in slowest))
+    print("dbt: " + ("full re-parse (\"Unable to do partial parsing\")" if figures["reparsed"] else "partial parse reused"))
+    print(f"total {total:.1f} s, peak {figures['peak_mb']:.0f} MB", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--employees", type=int, default=300)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--incremental-days", type=float, default=0,
+                        help="then measure the refresh after this many more simulated days")
+    parser.add_argument("--repo", type=Path, help="run the refresh of the code in this directory")
+    args = parser.parse_args()
+
+    from benchmarks.harness import benchmark_home, controlled_sandbox  # noqa: PLC0415
+
+    end = dt.date(2026, 10, 31)
+    with tempfile.TemporaryDirectory(prefix="bench-refresh-") as tmp:
+        home = benchmark_home(Path(tmp), today=end + dt.timedelta(days=1))
+        with controlled_sandbox(seed=args.seed, employees=args.employees, months=args.months, end_date=end,
+                                exports_dir=Path(tmp) / "exports") as sandbox:
+            env = {key: value for key, value in os.environ.items() if key != "DAGSTER_HOME"}
+            if args.repo:
+                env["PYTHONPATH"] = str(args.repo.resolve())
+            code = f" (code in {args.repo})" if args.repo else ""
+            full = run_refresh(home, {**env, **sandbox.variables})
+            label = f"{args.employees:,} employees x {args.months} months, seed {args.seed}{code}"
+            print_table(full, f"full refresh, {label}")
+            if not args.incremental_days:
+                return
+            variables = sandbox.advance(args.incremental_days)
+            today = end + dt.timedelta(days=1 + int(args.incremental_days))
+            figures = run_refresh(home, {**env, **variables, "ARCHIPELAGO_TODAY": today.isoformat()})
+            print_table(figures, f"refresh of {args.incremental_days:g} more day(s), {label}")
+
+
+if __name__ == "__main__":
+    main()
