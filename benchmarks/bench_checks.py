@@ -5,10 +5,10 @@
 Generates the demo organisation, serves it through the sandbox and runs the full refresh once (every
 raw asset, dbt build, every asset check, the publish step) in one in-process Dagster run, as the
 tests' `story_build` does. From the run's event log it takes each step's STEP_START -> STEP_SUCCESS
-(or STEP_FAILURE) and sums the steps that are quality checks: the mart suites (`*_gx_suite`) and the
-raw-layer quarantine shares (`source_quarantine_shares`). dbt's own tests run inside the dbt step and
-are not counted here. The first suite step also pays the lazy `import great_expectations` (printed
-separately, measured in a fresh interpreter), which a run launched in its own process pays each time.
+(or STEP_FAILURE) and sums the steps that are quality checks: the mart suites (one `mart_suites`
+step; a `*_gx_suite` step each before) and the raw-layer quarantine shares (`source_quarantine_shares`).
+dbt's own tests run inside the dbt step and are not counted here. The lazy `import great_expectations`
+(printed separately, measured in a fresh interpreter) now runs in the background during the dbt step.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHECK_STEP_SUFFIXES = ("gx_suite", "quarantine_share", "source_quarantine_shares")
+CHECK_STEP_SUFFIXES = ("gx_suite", "mart_suites", "quarantine_share", "source_quarantine_shares")
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

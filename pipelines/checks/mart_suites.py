@@ -47,31 +47,62 @@ def check_result(table: str, outcomes: list[Outcome]) -> dg.AssetCheckResult:
     )
 
 
-def build_suite_check(table: str, key: dg.AssetKey, suite: ModuleType | None) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=key,
-        name=CHECK_NAME,
-        blocking=True,
-        description=f"great-expectations suite of the published table {table}",
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        if suite is None:
-            outcomes = [Outcome(table, "a suite exists for every published table", BLOCKING, False,
-                                "no module in expectations.suites declares TABLE = " + repr(table))]
-            return check_result(table, outcomes)
-        with warehouse.connect() as conn:
-            ctx = suite_context(conn, warehouse.published_dir / PUBLISHED_FILE, table)
-            outcomes = run_suite(conn, table, relation_of(key), suite, ctx)
-            record_outcomes(conn, context.run.run_id, outcomes)
-            write_data_docs(conn, warehouse.home_path, context.run.run_id)
-        for outcome in outcomes:
-            if not outcome.success:
-                context.log.warning(outcome.describe())
-        return check_result(table, outcomes)
-
-    return _check
+def _suite_outcomes(conn, warehouse: WarehouseResource, run_id: str, table: str, key: dg.AssetKey,
+                    suite: ModuleType | None) -> list[Outcome]:
+    if suite is None:
+        return [Outcome(table, "a suite exists for every published table", BLOCKING, False,
+                        "no module in expectations.suites declares TABLE = " + repr(table))]
+    ctx = suite_context(conn, warehouse.published_dir / PUBLISHED_FILE, table)
+    outcomes = run_suite(conn, table, relation_of(key), suite, ctx)
+    record_outcomes(conn, run_id, outcomes)
+    return outcomes
 
 
 def build_suite_checks(published: Mapping[str, dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
+    """One blocking check per published mart, all evaluated in one step.
+
+    A multi-asset check, subsettable (a run that builds some marts evaluates their suites only): one
+    step opens the warehouse and writes the data docs once for all suites, where a step per suite
+    paid that and Dagster's own per-step work fifteen times. Each mart keeps its own check and its
+    own verdict; a suite that fails blocks its mart, and the publish step, as before.
+    """
     suites = load_suites()
-    return [build_suite_check(table, key, suites.get(table)) for table, key in published.items()]
+    targets = {
+        dg.AssetCheckKey(key, CHECK_NAME): (table, key, suites.get(table))
+        for table, key in published.items()
+    }
+    specs = [
+        dg.AssetCheckSpec(CHECK_NAME, asset=key, blocking=True,
+                          description=f"great-expectations suite of the published table {table}")
+        for table, key, _ in targets.values()
+    ]
+    if not specs:
+        return []
+
+    @dg.multi_asset_check(specs=specs, name="mart_suites", can_subset=True)
+    def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        run_id = context.run.run_id
+        selected = [key for key in targets if key in context.selected_asset_check_keys]
+        errors: list[str] = []
+        with warehouse.connect() as conn:
+            for check_key in selected:
+                table, key, suite = targets[check_key]
+                try:
+                    outcomes = _suite_outcomes(conn, warehouse, run_id, table, key, suite)
+                except Exception as exc:  # the other suites still run; the step fails below
+                    context.log.error(f"{table}: the suite could not run: {exc}")
+                    errors.append(f"{table}: {exc}")
+                    continue
+                for outcome in outcomes:
+                    if not outcome.success:
+                        context.log.warning(outcome.describe())
+                result = check_result(table, outcomes)
+                yield dg.AssetCheckResult(
+                    asset_key=key, check_name=CHECK_NAME, passed=result.passed, severity=result.severity,
+                    metadata=result.metadata, description=result.description,
+                )
+            write_data_docs(conn, warehouse.home_path, run_id)
+        if errors:
+            raise RuntimeError("mart suites that could not run: " + "; ".join(errors))
+
+    return [_checks]
