@@ -25,6 +25,7 @@ from connectors.base import Batch, Column, Reject, StreamSpec
 from connectors.errors import ConfigError
 from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields
 
 DEFAULT_MAP_PATH = Path(__file__).resolve().parent.parent / "config" / "survey_questions.yml"
 FREE_TEXT_VARIABLE = "ARCHIPELAGO_LAND_FREE_TEXT"
@@ -192,7 +193,7 @@ def id_list(settings: Mapping[str, str], variable: str, what: str) -> list[str]:
 def survey_rows(tool: str, settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> SurveyRows:
     """The shared rules for `tool`, with the shipped question map and the free-text setting."""
     return SurveyRows(tool, load_question_map(DEFAULT_MAP_PATH), pseudonymiser,
-                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE))
+                      parse_flag(settings.get(FREE_TEXT_VARIABLE), FREE_TEXT_VARIABLE), allowed_fields(settings, tool))
 
 
 def parse_flag(value: str | None, variable: str) -> bool:
@@ -284,17 +285,21 @@ class SurveyResponse:
     email: str | None
     department: str | None
     answers: list[Answer] = field(default_factory=list)
+    # Fields the tool sent that the connector does not read, by name (nested: `hidden.cohort`): they
+    # land only when the source's allow-list names them (`connectors.undeclared`).
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SurveyRows:
     """Adds survey responses to a batch of one survey connector, by the shared rules above."""
 
-    def __init__(self, tool: str, qmap: QuestionMap, pseudonymiser: Pseudonymiser, land_free_text: bool):
+    def __init__(self, tool: str, qmap: QuestionMap, pseudonymiser: Pseudonymiser, land_free_text: bool,
+                 extra_fields: Iterable[str] = ()):
         self.tool = tool
         self.qmap = qmap
         self.pseudonymiser = pseudonymiser
         self.land_free_text = land_free_text
+        self.undeclared = UndeclaredFields(extra_fields, pseudonymiser.scrub)
 
     def reject(self, stream: str, reason: str, payload: dict[str, Any], record_id: str) -> Reject:
         return Reject(stream, reason, self.pseudonymiser.scrub(payload), record_id)
@@ -345,7 +350,7 @@ class SurveyRows:
             if row is not None:
                 answers.append(row)
                 landed += 1
-        extra = self.pseudonymiser.scrub(r.extra) if r.extra else None
+        extra = self.undeclared.extra(r.extra) if r.extra else None
         batch.rows.setdefault("responses", []).append(
             {**base, "is_anonymous": person_key is None, "answers_landed": landed, "_extra": extra})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from connectors import records as r
@@ -21,6 +21,7 @@ from connectors.errors import ConfigError, RecordError, SourceAuthError, SourceR
 from connectors.http import SourceHttpClient, SourceStatusError, checked_base_url, server_date
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 SOURCE_NAME = "bamboohr"
 COMPANY_VARIABLE, KEY_VARIABLE, BASE_URL_VARIABLE = "BAMBOOHR_COMPANY", "BAMBOOHR_API_KEY", "BAMBOOHR_BASE_URL"
@@ -28,12 +29,12 @@ DEFAULT_BASE_URL = "https://api.bamboohr.com/api/gateway.php/{company}"
 DIRECTORY_PATH = "/v1/employees/directory"
 EMPLOYEE_NAMESPACE = "employee_id"  # shared with Graph's employeeId
 NAME_FIELDS = ("displayName", "firstName", "lastName", "preferredName", "supervisor")
-KNOWN = (
+KNOWN = frozenset((
     "id", "workEmail", "jobTitle", "department", "division", "location", "supervisor", "supervisorEId",
     "supervisorId", "supervisorEmail", "employeeNumber", "status", "hireDate", "terminationDate",
     *NAME_FIELDS, "workPhone", "mobilePhone", "workPhoneExtension", "photoUploaded", "photoUrl", "canUploadPhoto",
     "linkedIn", "pronouns", "homePhone", "skypeUsername", "facebook", "twitterFeed", "instagram", "pinterest",
-)
+))
 
 EMPLOYEES = StreamSpec(
     source=SOURCE_NAME,
@@ -66,12 +67,14 @@ class BambooHrDirectoryExtractor:
     specs = (EMPLOYEES,)
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *,
-                 today: Callable[[], dt.date] = _today):
+                 today: Callable[[], dt.date] = _today, extra_fields: Iterable[str] = ()):
         self.client = client
         self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.today = today
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, ("id", "supervisorEId"), redact_keys=NAME_FIELDS)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         snapshot = self.today()
         try:
@@ -131,7 +134,7 @@ class BambooHrDirectoryExtractor:
             "supervisor_person_key": self.p.person_key(supervisor.get("workEmail")) if supervisor else
             self.p.person_key(raw.get("supervisorEmail")),
             "supervisor_resolution": how,
-            "_extra": r.extra(raw, KNOWN, self.scrub),
+            "_extra": self.undeclared.extra(raw, KNOWN),
         }
 
     @staticmethod
@@ -167,7 +170,8 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
 
 
 def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, **client_options: Any) -> list[BambooHrDirectoryExtractor]:
-    return [BambooHrDirectoryExtractor(make_client(settings, **client_options), pseudonymiser)]
+    return [BambooHrDirectoryExtractor(make_client(settings, **client_options), pseudonymiser,
+                                       extra_fields=allowed_fields(settings, SOURCE_NAME))]
 
 
 SOURCE = SourceDefinition(
@@ -177,6 +181,7 @@ SOURCE = SourceDefinition(
         Variable(COMPANY_VARIABLE, "company domain, e.g. acme for acme.bamboohr.com"),
         Variable(KEY_VARIABLE, "API key", secret=True),
         Variable(BASE_URL_VARIABLE, "API base URL", required=False, default=DEFAULT_BASE_URL),
+        extra_fields_variable(SOURCE_NAME, "employmentHistoryStatus"),
     ),
     extractors={"employees": BambooHrDirectoryExtractor.specs},
     build=lambda settings, pseudonymiser: build(settings, pseudonymiser),

@@ -8,8 +8,8 @@ point resumes from the last committed batch without loss or duplicates.
 
 Rows are plain dicts keyed by the spec's column names. Values are Python scalars: str, int,
 float, bool, `datetime.date`, naive UTC `datetime.datetime`, or None. A row may carry `_extra`:
-a dict of fields the connector did not recognise, kept as JSON rather than lost. People are
-already pseudonymised (see `connectors.privacy`): no e-mail, name or vendor user id in a row.
+the undeclared fields the source's allow-list names (`connectors.undeclared`); other undeclared
+fields are dropped and their names listed in `Batch.unknown_fields`. People are already pseudonymised (see `connectors.privacy`): no e-mail, name or vendor user id in a row.
 """
 
 from __future__ import annotations

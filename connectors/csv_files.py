@@ -27,6 +27,7 @@ from pathlib import Path
 
 from connectors.errors import ConfigError, RecordError
 from connectors.registry import Variable
+from connectors.undeclared import allow_list, allow_list_variable
 
 
 class CsvFileError(ConfigError):
@@ -50,10 +51,8 @@ def encoding_variable(prefix: str) -> Variable:
                     "(UTF-8 and UTF-16 with a BOM are detected)", required=False, default="utf-8")
 
 
-def extra_columns_variable(prefix: str) -> Variable:
-    return Variable(f"{prefix}_EXTRA_COLUMNS", "comma-separated extra columns to keep (in `_extra`); any other "
-                    "undeclared column is dropped and listed by name in the run log and `archipelago status`",
-                    required=False)
+def extra_columns_variable(prefix: str, example: str = "cost_centre") -> Variable:
+    return allow_list_variable(f"{prefix}_EXTRA_COLUMNS", "columns", example)
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,7 @@ class CsvSettings:
             codecs.lookup(encoding)
         except LookupError as exc:
             raise ConfigError(f"{variable}={encoding!r} is not an encoding Python knows; use e.g. utf-8, latin-1 or cp1252.") from exc
-        extra = frozenset(c.strip() for c in (settings.get(f"{prefix}_EXTRA_COLUMNS") or "").split(",") if c.strip())
-        return cls(encoding, variable, extra)
+        return cls(encoding, variable, allow_list(settings, f"{prefix}_EXTRA_COLUMNS"))
 
 
 # ------------------------------------------------------------------ reading

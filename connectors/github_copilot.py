@@ -16,7 +16,7 @@ Logins become `identity_key('github', login)`, the namespace of the identity-ove
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -29,6 +29,7 @@ from connectors.http import SourceHttpClient, SourceStatusError
 from connectors.pagination import header_link_paginator, paginate
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 SOURCE_NAME = "github_copilot"
 IDENTITY_SOURCE = "github"  # vendor-id namespace shared with the identity-override file
@@ -135,17 +136,28 @@ def client_for(settings: Mapping[str, str]) -> SourceHttpClient:
     )
 
 
+# Fields read, or documented and deliberately left out (the per-model breakdowns: no model reads them;
+# `GITHUB_COPILOT_EXTRA_FIELDS` can keep them): any other field is undeclared.
+USER_DAY_KNOWN = frozenset({"day", "user_login", "user_id", "organization_id", "enterprise_id", "used_agent", "used_chat",
+                            "used_cli", "totals_by_cli", "totals_by_ide", "totals_by_feature", "totals_by_language_feature",
+                            "totals_by_language_model", "totals_by_model_feature", *COUNTERS})
+SEAT_KNOWN = frozenset({"assignee", "assigning_team", "plan_type", "created_at", "updated_at", "pending_cancellation_date",
+                        "last_activity_at", "last_activity_editor", "last_authenticated_at"})
+
+
 class CopilotUsageExtractor:
     source = SOURCE_NAME
     name = "usage"
     specs = USAGE_SPECS
 
     def __init__(self, client: SourceHttpClient, org: str, pseudonymiser: Pseudonymiser,
-                 backfill_days: int = DEFAULT_BACKFILL_DAYS, today: Callable[[], dt.date] | None = None):
+                 backfill_days: int = DEFAULT_BACKFILL_DAYS, today: Callable[[], dt.date] | None = None,
+                 extra_fields: Iterable[str] = ()):
         self.client = client
         self.org = org
         self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("user_login", "login"))
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
         self.backfill_days = backfill_days
         self._today = today
 
@@ -180,6 +192,7 @@ class CopilotUsageExtractor:
                 raise
             return self.client.get(match).text
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         last = (state or {}).get("last_report_day")
         day = dt.date.fromisoformat(last) - dt.timedelta(days=REFRESH_DAYS - 1) if last else None
@@ -261,9 +274,7 @@ class CopilotUsageExtractor:
             batch.rejects.append(self.scrub.reject(USER_DAY.name, f"users-1-day {day}: {exc}", record,
                                                    rec.record_id(record, "user_id")))
             return
-        known = {"day", "user_login", "user_id", "organization_id", "enterprise_id", "used_agent", "used_chat", "used_cli",
-                 "totals_by_cli", "totals_by_ide", "totals_by_feature", "totals_by_language_feature", *COUNTERS}
-        row["_extra"] = rec.extra(record, known, self.scrub)
+        row["_extra"] = self.undeclared.extra(record, USER_DAY_KNOWN)
         batch.rows.setdefault(USER_DAY.name, []).append(row)
         batch.rows.setdefault(USER_DAY_IDE.name, []).extend(ides)
         batch.rows.setdefault(USER_DAY_FEATURE.name, []).extend(features)
@@ -306,12 +317,14 @@ class CopilotSeatsExtractor:
     name = "seats"
     specs = (SEATS,)
 
-    def __init__(self, client: SourceHttpClient, org: str, pseudonymiser: Pseudonymiser):
+    def __init__(self, client: SourceHttpClient, org: str, pseudonymiser: Pseudonymiser, extra_fields: Iterable[str] = ()):
         self.client = client
         self.org = org
         self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("login",))
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         pages = paginate(self.client, "GET", f"/orgs/{self.org}/copilot/billing/seats", {"per_page": 100},
                          header_link_paginator())
@@ -353,9 +366,7 @@ class CopilotSeatsExtractor:
         except RecordError as exc:
             batch.rejects.append(self.scrub.reject(SEATS.name, f"seat: {exc}", seat))
             return
-        known = {"assignee", "assigning_team", "plan_type", "created_at", "updated_at", "pending_cancellation_date",
-                 "last_activity_at", "last_activity_editor", "last_authenticated_at"}
-        row["_extra"] = rec.extra(seat, known, self.scrub)
+        row["_extra"] = self.undeclared.extra(seat, SEAT_KNOWN)
         batch.rows.setdefault(SEATS.name, []).append(row)
 
 
@@ -363,9 +374,9 @@ def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[An
     raw = settings.get(BACKFILL_VARIABLE, str(DEFAULT_BACKFILL_DAYS))
     if not raw.isdigit() or not 1 <= int(raw) <= 366:
         raise ConfigError(f"{BACKFILL_VARIABLE}={raw!r}: expected a number of days from 1 to 366")
-    org = settings[ORG_VARIABLE]
-    return [CopilotSeatsExtractor(client_for(settings), org, pseudonymiser),
-            CopilotUsageExtractor(client_for(settings), org, pseudonymiser, int(raw))]
+    org, extra = settings[ORG_VARIABLE], allowed_fields(settings, SOURCE_NAME)
+    return [CopilotSeatsExtractor(client_for(settings), org, pseudonymiser, extra),
+            CopilotUsageExtractor(client_for(settings), org, pseudonymiser, int(raw), extra_fields=extra)]
 
 
 SOURCE = SourceDefinition(
@@ -377,6 +388,7 @@ SOURCE = SourceDefinition(
         Variable(URL_VARIABLE, "API base URL", required=False, default="https://api.github.com"),
         Variable(BACKFILL_VARIABLE, "days of usage reports read on the first run", required=False,
                  default=str(DEFAULT_BACKFILL_DAYS)),
+        extra_fields_variable(SOURCE_NAME, "totals_by_language_model"),
     ),
     extractors={"seats": (SEATS,), "usage": USAGE_SPECS},
     build=_build,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,7 @@ from connectors.http import SourceHttpClient, SourceStatusError, checked_base_ur
 from connectors.pagination import CursorPaginator, OffsetPaginator, next_page_token, paginate
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ class JiraIssuesExtractor:
         overlap: dt.timedelta = dt.timedelta(minutes=5),
         jql_filter: str | None = None,
         pages_per_batch: int = 5,
+        extra_fields: Iterable[str] = (),
     ):
         self.client = client
         self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
@@ -171,6 +173,9 @@ class JiraIssuesExtractor:
         self.jql_filter = jql_filter
         self.pages_per_batch = max(1, pages_per_batch)
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS, _person_item_ids)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
+        # Allow-listed issue fields (`fields.customfield_10010`) must be asked for: the search names its fields.
+        self.extra_issue_fields = tuple(sorted(n.split(".", 1)[1] for n in self.undeclared.allowed if n.startswith("fields.")))
         self._bulk_changelog = True
         self.team_fields: tuple[str, ...] = ()
         self.epic_link_fields: tuple[str, ...] = ()
@@ -203,6 +208,7 @@ class JiraIssuesExtractor:
 
     # ---------------------------------------------------------------- extraction
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         self._discover_fields()
         zone = self._time_zone()
@@ -215,7 +221,7 @@ class JiraIssuesExtractor:
         jql = f"({self.jql_filter}) AND {bound}" if self.jql_filter else bound
         params = {
             "jql": f"{jql} ORDER BY updated ASC, key ASC",
-            "fields": ",".join((*BASE_FIELDS, *self.team_fields, *self.epic_link_fields)),
+            "fields": ",".join((*BASE_FIELDS, *self.team_fields, *self.epic_link_fields, *self.extra_issue_fields)),
             "expand": "changelog",
             "maxResults": self.page_size,
         }
@@ -321,8 +327,8 @@ class JiraIssuesExtractor:
         comment_field = r.mapping(f.get("comment"), "fields.comment")
         known_fields = (*BASE_FIELDS, *self.team_fields, *self.epic_link_fields, "summary")
         extra = {
-            **(r.extra(raw, ISSUE_ENVELOPE, self.scrub) or {}),
-            **({"fields": x} if (x := r.extra(f, known_fields, self.scrub)) else {}),
+            **(self.undeclared.extra(raw, ISSUE_ENVELOPE) or {}),
+            **({"fields": x} if (x := self.undeclared.extra(f, known_fields, within="fields")) else {}),
         }
         issue = {
             "issue_id": issue_id,
@@ -487,7 +493,8 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
 
 def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, **client_options: Any) -> list[JiraIssuesExtractor]:
     """Extractors for a configured site; `client_options` go to `SourceHttpClient` (tests: `sleep`)."""
-    return [JiraIssuesExtractor(make_client(settings, **client_options), pseudonymiser)]
+    return [JiraIssuesExtractor(make_client(settings, **client_options), pseudonymiser,
+                                extra_fields=allowed_fields(settings, SOURCE_NAME))]
 
 
 SOURCE = SourceDefinition(
@@ -497,6 +504,7 @@ SOURCE = SourceDefinition(
         Variable(BASE_URL_VARIABLE, "site URL, e.g. https://acme.atlassian.net"),
         Variable(EMAIL_VARIABLE, "e-mail of the API user"),
         Variable(TOKEN_VARIABLE, "API token of that user", secret=True),
+        extra_fields_variable(SOURCE_NAME, "fields.customfield_10010"),
     ),
     extractors={"issues": JiraIssuesExtractor.specs},
     build=lambda settings, pseudonymiser: build(settings, pseudonymiser),

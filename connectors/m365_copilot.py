@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connectors import records as rec
@@ -39,6 +39,7 @@ from connectors.msgraph_auth import (
 from connectors.pagination import NextLinkPaginator, paginate
 from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,14 @@ class CopilotUsageReportExtractor:
     name = "usage_user_detail"
     specs = (USAGE,)
 
-    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, extra_fields: Iterable[str] = ()):
         self.client = client
         self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_NAMESPACE)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
         self.concealed = 0  # rows quarantined because the tenant conceals user names
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         refresh = None
         pending = None  # one page behind, so the last page can carry the cursor
@@ -155,7 +158,7 @@ class CopilotUsageReportExtractor:
             return None
         known = {"reportRefreshDate", "userPrincipalName", "displayName", "lastActivityDate",
                  "copilotActivityUserDetailsByPeriod", *APPS.values()}
-        row["_extra"] = rec.extra(record, known, self.scrub)
+        row["_extra"] = self.undeclared.extra(record, known)
         batch.rows.setdefault(USAGE.name, []).append(row)
         return row
 
@@ -224,7 +227,7 @@ class CopilotLicencesExtractor:
 
 def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[Any]:
     return [CopilotLicencesExtractor(graph_client(settings), pseudonymiser),
-            CopilotUsageReportExtractor(graph_client(settings), pseudonymiser)]
+            CopilotUsageReportExtractor(graph_client(settings), pseudonymiser, allowed_fields(settings, SOURCE_NAME))]
 
 
 SOURCE = SourceDefinition(
@@ -236,6 +239,7 @@ SOURCE = SourceDefinition(
         Variable(SECRET_VARIABLE, "client secret", secret=True),
         Variable(BASE_URL_VARIABLE, "Graph base URL", required=False, default=DEFAULT_BASE_URL),
         Variable(LOGIN_URL_VARIABLE, "Entra ID login URL", required=False, default=DEFAULT_LOGIN_URL),
+        extra_fields_variable(SOURCE_NAME, "msAppActivity"),
     ),
     extractors={"licences": (LICENCES,), "usage_user_detail": (USAGE,)},
     build=_build,

@@ -11,7 +11,7 @@ Raw table: `raw_msgraph_directory.users`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from connectors import records as r
@@ -31,6 +31,7 @@ from connectors.msgraph_auth import (
 from connectors.pagination import NextLinkPaginator, paginate
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 SOURCE_NAME = "msgraph_directory"
 IDENTITY_NAMESPACE = "msgraph"  # Graph object ids, shared with the M365 Copilot connector
@@ -40,8 +41,8 @@ SELECT = ("id", "userPrincipalName", "mail", "department", "jobTitle", "officeLo
           "employeeId", "accountEnabled", "employeeHireDate")
 MANAGER_SELECT = ("id", "userPrincipalName", "mail")
 # Returned by $select or by Graph itself, read or deliberately not landed (names, phones).
-KNOWN = (*SELECT, "manager", "displayName", "givenName", "surname", "businessPhones", "mobilePhone",
-         "preferredLanguage", "@odata.type", "@odata.id")
+KNOWN = frozenset((*SELECT, "manager", "displayName", "givenName", "surname", "businessPhones", "mobilePhone",
+                   "preferredLanguage", "@odata.type", "@odata.id"))
 
 USERS = StreamSpec(
     source=SOURCE_NAME,
@@ -76,17 +77,20 @@ class GraphUsersExtractor:
     specs = (USERS,)
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, page_size: int = 999,
-                 today: Callable[[], dt.date] = _today):
+                 today: Callable[[], dt.date] = _today, extra_fields: Iterable[str] = ()):
         self.client = client
         self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.page_size = page_size
         self.today = today
         self.scrub = r.Scrubber(pseudonymiser, IDENTITY_NAMESPACE, ("id",))
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         snapshot: dt.date | None = None
         params = {
-            "$select": ",".join(SELECT),
+            # Graph returns only what $select names: allow-listed fields are asked for too.
+            "$select": ",".join((*SELECT, *sorted(self.undeclared.allowed - set(SELECT)))),
             "$expand": f"manager($select={','.join(MANAGER_SELECT)})",
             "$top": self.page_size,
         }
@@ -139,12 +143,13 @@ class GraphUsersExtractor:
             "hire_date": hired.date() if hired else None,
             "manager_user_key": self.p.identity_key(IDENTITY_NAMESPACE, manager.get("id")),
             "manager_person_key": self.p.person_key(manager_mail),
-            "_extra": r.extra(raw, KNOWN, self.scrub),
+            "_extra": self.undeclared.extra(raw, KNOWN),
         }
 
 
 def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, **client_options: Any) -> list[GraphUsersExtractor]:
-    return [GraphUsersExtractor(graph_client(settings, **client_options), pseudonymiser)]
+    return [GraphUsersExtractor(graph_client(settings, **client_options), pseudonymiser,
+                                extra_fields=allowed_fields(settings, SOURCE_NAME))]
 
 
 SOURCE = SourceDefinition(
@@ -156,6 +161,7 @@ SOURCE = SourceDefinition(
         Variable(SECRET_VARIABLE, "client secret", secret=True),
         Variable(BASE_URL_VARIABLE, "Graph base URL", required=False, default=DEFAULT_BASE_URL),
         Variable(LOGIN_URL_VARIABLE, "Entra ID login URL", required=False, default=DEFAULT_LOGIN_URL),
+        extra_fields_variable(SOURCE_NAME, "employeeType"),
     ),
     extractors={"users": GraphUsersExtractor.specs},
     build=lambda settings, pseudonymiser: build(settings, pseudonymiser),

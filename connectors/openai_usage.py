@@ -13,7 +13,7 @@ marts can attribute a project's usage to a catalogue tool. Vendor user ids becom
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from connectors import records as rec
@@ -24,6 +24,7 @@ from connectors.http import SourceHttpClient
 from connectors.pagination import openai_cursor, paginate
 from connectors.privacy import Pseudonymiser, is_email
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 SOURCE_NAME = "openai"
 IDENTITY_SOURCE = "openai"
@@ -83,19 +84,27 @@ def _list(payload: Any, key: str, what: str) -> list[Any]:
     return items
 
 
+# Fields of a usage result and of a member that are read or deliberately left out (`name` is a person's name).
+USAGE_KNOWN = frozenset({"object", "user_id", "project_id", *TOKEN_FIELDS})
+MEMBER_KNOWN = frozenset({"object", "id", "email", "name", "role", "added_at", "is_service_account", "user"})
+
+
 class CompletionsUsageExtractor:
     source = SOURCE_NAME
     name = "completions_usage"
     specs = (USAGE,)
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser,
-                 backfill_days: int = DEFAULT_BACKFILL_DAYS, now: Callable[[], dt.datetime] | None = None):
+                 backfill_days: int = DEFAULT_BACKFILL_DAYS, now: Callable[[], dt.datetime] | None = None,
+                 extra_fields: Iterable[str] = ()):
         self.client = client
         self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("user_id",))
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
         self.backfill_days = backfill_days
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         start = (state or {}).get("start_time")
         if start is None:
@@ -141,7 +150,7 @@ class CompletionsUsageExtractor:
             except RecordError as exc:
                 batch.rejects.append(self.scrub.reject(USAGE.name, f"usage result of bucket {begin}: {exc}", result))
                 continue
-            row["_extra"] = rec.extra(result, {"object", "user_id", "project_id", *TOKEN_FIELDS}, self.scrub)
+            row["_extra"] = self.undeclared.extra(result, USAGE_KNOWN)
             batch.rows.setdefault(USAGE.name, []).append(row)
         return begin
 
@@ -151,11 +160,13 @@ class MembersExtractor:
     name = "members"
     specs = (MEMBERS, PROJECTS)
 
-    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, extra_fields: Iterable[str] = ()):
         self.client = client
         self.p = rec.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.scrub = rec.Scrubber(pseudonymiser, IDENTITY_SOURCE, ("id",))
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         snapshot = None
         users = paginate(self.client, "GET", "/v1/organization/users", {"limit": 100}, openai_cursor("last_id", "after"))
@@ -190,8 +201,7 @@ class MembersExtractor:
             payload = {k: v for k, v in user.items() if k != "name"} if isinstance(user, Mapping) else user
             batch.rejects.append(self.scrub.reject(MEMBERS.name, f"member: {exc}", payload))
             return
-        row["_extra"] = rec.extra(user, {"object", "id", "email", "name", "role", "added_at", "is_service_account", "user"},
-                                  self.scrub)
+        row["_extra"] = self.undeclared.extra(user, MEMBER_KNOWN)
         batch.rows.setdefault(MEMBERS.name, []).append(row)
 
     def _add_project(self, batch: Batch, project: Any) -> None:
@@ -212,8 +222,9 @@ def _build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser) -> list[An
     raw = settings.get(BACKFILL_VARIABLE, str(DEFAULT_BACKFILL_DAYS))
     if not raw.isdigit() or not 1 <= int(raw) <= 3660:
         raise ConfigError(f"{BACKFILL_VARIABLE}={raw!r}: expected a number of days")
-    return [MembersExtractor(client_for(settings), pseudonymiser),
-            CompletionsUsageExtractor(client_for(settings), pseudonymiser, int(raw))]
+    extra = allowed_fields(settings, SOURCE_NAME)
+    return [MembersExtractor(client_for(settings), pseudonymiser, extra),
+            CompletionsUsageExtractor(client_for(settings), pseudonymiser, int(raw), extra_fields=extra)]
 
 
 SOURCE = SourceDefinition(
@@ -223,6 +234,7 @@ SOURCE = SourceDefinition(
         Variable(KEY_VARIABLE, "organisation Admin API key (not a project key)", secret=True),
         Variable(URL_VARIABLE, "API base URL", required=False, default="https://api.openai.com"),
         Variable(BACKFILL_VARIABLE, "days of usage read on the first run", required=False, default=str(DEFAULT_BACKFILL_DAYS)),
+        extra_fields_variable(SOURCE_NAME, "api_key_id"),
     ),
     extractors={"members": (MEMBERS, PROJECTS), "completions_usage": (USAGE,)},
     build=_build,

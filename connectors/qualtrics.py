@@ -37,6 +37,7 @@ from connectors.errors import RecordError, SourceRequestError
 from connectors.http import SourceHttpClient, SourceStatusError
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import extra_fields_variable, reports_undeclared
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def to_response(survey_id: str, record: Any) -> SurveyResponse:
         department=next((str(values[k]) for k in _DEPARTMENT_KEYS if values.get(k)), None),
         answers=_answers(values, labels),
         # Only top-level fields we do not model: `values` also holds IP addresses, locations and names.
-        extra={k: v for k, v in record.items() if k not in _KNOWN and v not in (None, "", [], {})},
+        extra={k: v for k, v in record.items() if k not in _KNOWN},
     )
 
 
@@ -101,6 +102,7 @@ class QualtricsExtractor:
         self.client = client
         self.survey_ids = survey_ids
         self.rows = rows
+        self.undeclared = rows.undeclared
         self.poll_first, self.poll_max, self.poll_timeout = poll_first, poll_max, poll_timeout
         self._sleep = sleep
         self.polls = 0  # for tests and benchmarks
@@ -151,6 +153,7 @@ class QualtricsExtractor:
         raw = self.client.get(f"{base}/{file_id}/file").content
         return _unpack(survey_id, raw), rec.text(result.get("continuationToken"), "result.continuationToken")
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         cursors: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (state or {}).get("surveys", {}).items()}
         for survey_id in self.survey_ids:
@@ -214,6 +217,7 @@ SOURCE = SourceDefinition(
         Variable(SURVEYS_VARIABLE, "comma-separated survey ids (SV_...)"),
         Variable(URL_VARIABLE, "datacenter base URL, e.g. https://fra1.qualtrics.com"),
         FREE_TEXT,
+        extra_fields_variable(SOURCE_NAME, "meta"),
     ),
     extractors={"responses": SPECS},
     build=_build,

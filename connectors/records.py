@@ -109,13 +109,6 @@ def mapping(value: Any, name: str) -> Mapping[str, Any]:
     return value
 
 
-def extra(record: Mapping[str, Any], known: Iterable[str], scrub: Any) -> dict[str, Any] | None:
-    """Fields we do not model, kept (scrubbed of e-mails and names) rather than lost."""
-    known_set = set(known)
-    unknown = {k: v for k, v in record.items() if k not in known_set and v not in (None, "", [], {})}
-    return scrub(unknown) if unknown else None
-
-
 class CachedPseudonymiser:
     """A `Pseudonymiser` that remembers keys it computed: a ticket page names the same few people
     hundreds of times, and each key is an HMAC."""
@@ -144,7 +137,7 @@ FREE_TEXT_KEYS = ("subject", "raw_subject", "description", "short_description", 
 
 
 class Scrubber:
-    """Scrubs a payload for quarantine or `_extra`: e-mails -> person keys, names redacted, and
+    """Scrubs a payload for quarantine or allow-listed `_extra` fields: e-mails -> person keys, names redacted, and
     the source's vendor user ids (under the given key names) -> identity keys."""
 
     def __init__(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from connectors.http import SourceHttpClient, checked_base_url
 from connectors.pagination import OffsetPaginator, paginate
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ class ServiceNowTableExtractor:
         page_size: int = 1000,
         page_overlap: int = 20,
         overlap: dt.timedelta = dt.timedelta(minutes=5),
+        extra_fields: Iterable[str] = (),
     ):
         self.client = client
         self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
@@ -158,6 +160,10 @@ class ServiceNowTableExtractor:
         # sys_user records carry `name` and user_name (a login); groups' `name` is kept.
         user_keys = ("name", "user_name", "phone", "mobile_phone") if table.name == "sys_user" else ()
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, redact_keys=user_keys)
+        # A user record keeps nothing undeclared (names, phones, addresses); other tables ask for the
+        # allow-listed fields too, since the query names the fields it wants.
+        self.undeclared = UndeclaredFields(() if table.name == "sys_user" else extra_fields, self.scrub)
+        self.fields = (*table.fields, *sorted(set(self.undeclared.allowed) - set(table.fields)))
         self.restarts = 0
 
     def identity(self, value: Any, name: str) -> str | None:
@@ -169,11 +175,12 @@ class ServiceNowTableExtractor:
         conditions.append(f"ORDERBY{t.time_column}^ORDERBYsys_id")
         return {
             "sysparm_query": "^".join(conditions),
-            "sysparm_fields": ",".join(t.fields),
+            "sysparm_fields": ",".join(self.fields),
             "sysparm_display_value": "false",
             "sysparm_exclude_reference_link": "true",
         }
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         state = dict(state or {})
         cursor = r.timestamp(state.get("since"), "state.since")
@@ -259,7 +266,7 @@ def _incident(x: ServiceNowTableExtractor, raw: Mapping[str, Any]) -> dict[str, 
         "sys_created_on": r.timestamp(raw.get("sys_created_on"), "sys_created_on"),
         "sys_updated_on": updated,
         "sys_mod_count": r.integer(raw.get("sys_mod_count"), "sys_mod_count"),
-        "_extra": r.extra(raw, INCIDENT_FIELDS + ("short_description", "description"), x.scrub),
+        "_extra": x.undeclared.extra(raw, INCIDENT_KNOWN),
         "_time": updated,
     }
 
@@ -281,7 +288,7 @@ def _audit(x: ServiceNowTableExtractor, raw: Mapping[str, Any]) -> dict[str, Any
         "user_key": x.p.identity_key(f"{SOURCE_NAME}_user_name", raw.get("user")),
         "record_checkpoint": r.integer(raw.get("record_checkpoint"), "record_checkpoint"),
         "created_at": created,
-        "_extra": r.extra(raw, AUDIT_FIELDS + ("reason",), x.scrub),
+        "_extra": x.undeclared.extra(raw, AUDIT_KNOWN),
         "_time": created,
     }
 
@@ -295,7 +302,7 @@ def _group(x: ServiceNowTableExtractor, raw: Mapping[str, Any]) -> dict[str, Any
         "manager_key": x.identity(raw.get("manager"), "manager"),
         "active": r.boolean(raw.get("active"), "active"),
         "sys_updated_on": updated,
-        "_extra": r.extra(raw, GROUP_FIELDS + ("description", "email"), x.scrub),
+        "_extra": x.undeclared.extra(raw, GROUP_KNOWN),
         "_time": updated,
     }
 
@@ -326,6 +333,10 @@ AUDIT_FIELDS = ("sys_id", "documentkey", "tablename", "fieldname", "oldvalue", "
                 "sys_created_on")
 GROUP_FIELDS = ("sys_id", "name", "parent", "manager", "active", "sys_updated_on")
 USER_FIELDS = ("sys_id", "user_name", "email", "department", "manager", "active", "sys_updated_on")
+# Asked for, or known and deliberately left out (free text): any other field is undeclared.
+INCIDENT_KNOWN = frozenset((*INCIDENT_FIELDS, "short_description", "description"))
+AUDIT_KNOWN = frozenset((*AUDIT_FIELDS, "reason"))
+GROUP_KNOWN = frozenset((*GROUP_FIELDS, "description", "email"))
 
 TABLES: dict[str, tuple[Table, Callable]] = {
     "groups": (Table("sys_user_group", GROUPS, GROUP_FIELDS, "sys_updated_on"), _group),
@@ -353,7 +364,8 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
 def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, *, page_size: int = 1000,
           **client_options: Any) -> list[ServiceNowTableExtractor]:
     client = make_client(settings, **client_options)
-    return [ServiceNowTableExtractor(client, pseudonymiser, table, parse, page_size=page_size)
+    extra = allowed_fields(settings, SOURCE_NAME)
+    return [ServiceNowTableExtractor(client, pseudonymiser, table, parse, page_size=page_size, extra_fields=extra)
             for table, parse in TABLES.values()]
 
 
@@ -364,6 +376,7 @@ SOURCE = SourceDefinition(
         Variable(BASE_URL_VARIABLE, "instance URL, e.g. https://acme.service-now.com"),
         Variable(USER_VARIABLE, "API user"),
         Variable(PASSWORD_VARIABLE, "API user's password", secret=True),
+        extra_fields_variable(SOURCE_NAME, "u_cost_center"),
     ),
     extractors={name: (table.spec,) for name, (table, _) in TABLES.items()},
     build=lambda settings, pseudonymiser: build(settings, pseudonymiser),

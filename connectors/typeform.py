@@ -5,8 +5,8 @@ of the last item>` until a page comes back short (the official SDK's way; `page_
 cursor). Incremental by `since` = the newest `submitted_at` landed (inclusive, so the boundary
 response is read again and merges by key). The cursor moves only after a form's last page: pages
 arrive newest first, so a run killed half-way reads the form again from the old `since`.
-Hidden fields give the department (and an e-mail on identified forms); other hidden fields are not
-landed. Answers go through the shared survey rules (`connectors._survey`).
+Hidden fields give the department (and an e-mail on identified forms); other hidden fields are
+undeclared (`hidden.<name>`): listed by name, landed only when `TYPEFORM_EXTRA_FIELDS` names them. Answers go through the shared survey rules (`connectors._survey`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from connectors.errors import RecordError, SourceRequestError
 from connectors.http import SourceHttpClient
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import extra_fields_variable, reports_undeclared
 
 SOURCE_NAME = "typeform"
 TOKEN_VARIABLE, FORMS_VARIABLE, URL_VARIABLE = "TYPEFORM_TOKEN", "TYPEFORM_FORM_IDS", "TYPEFORM_BASE_URL"
@@ -75,9 +76,9 @@ def to_response(form_id: str, item: Any) -> SurveyResponse:
     if not isinstance(answers, list):
         raise RecordError("answers is not a list")
     email = next((str(hidden[k]) for k in _EMAIL_HIDDEN if hidden.get(k)), None)
-    extra = {"hidden_fields_not_landed": sorted(k for k in hidden if k != "department" and k not in _EMAIL_HIDDEN),
-             # fields Typeform added that we do not model; metadata (user agent, network) is left out on purpose
-             **{k: v for k, v in item.items() if k not in _KNOWN and v not in (None, "", [], {})}}
+    # Fields we do not read (metadata, user agent and network, is left out on purpose): undeclared.
+    extra = {**{f"hidden.{k}": v for k, v in hidden.items() if k != "department" and k not in _EMAIL_HIDDEN},
+             **{k: v for k, v in item.items() if k not in _KNOWN}}
     return SurveyResponse(
         survey_id=form_id,
         response_id=rec.text(item.get("response_id") or item.get("token"), "response_id", required=True),
@@ -85,7 +86,7 @@ def to_response(form_id: str, item: Any) -> SurveyResponse:
         email=email,
         department=rec.text(hidden.get("department"), "hidden.department"),
         answers=[_answer(a) for a in answers if isinstance(a, Mapping)],
-        extra={k: v for k, v in extra.items() if v},
+        extra=extra,
     )
 
 
@@ -98,8 +99,10 @@ class TypeformExtractor:
         self.client = client
         self.form_ids = form_ids
         self.rows = rows
+        self.undeclared = rows.undeclared
         self.page_size = page_size
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         cursors: dict[str, str] = dict((state or {}).get("since", {}))
         for form_id in self.form_ids:
@@ -153,6 +156,7 @@ SOURCE = SourceDefinition(
         Variable(URL_VARIABLE, "API base URL (EU accounts: https://api.eu.typeform.com)", required=False,
                  default="https://api.typeform.com"),
         FREE_TEXT,
+        extra_fields_variable(SOURCE_NAME, "hidden.cohort"),
     ),
     extractors={"responses": SPECS},
     build=_build,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,6 +29,7 @@ from connectors.http import SourceHttpClient, SourceStatusError, checked_base_ur
 from connectors.pagination import CursorPaginator, paginate, zendesk_cursor
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
+from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
 
 log = logging.getLogger(__name__)
 
@@ -195,20 +196,26 @@ SCHEDULE_HOLIDAYS = StreamSpec(
     primary_key=("schedule_id", "holiday_id"),
 )
 
-TICKET_KNOWN = (
+# Fields each record type is known to carry (read, or deliberately left out): any other is undeclared.
+TICKET_KNOWN = frozenset((
     "id", "url", "external_id", "created_at", "updated_at", "generated_timestamp", "status", "priority", "type",
     "subject", "raw_subject", "description", "tags", "requester_id", "submitter_id", "assignee_id", "group_id",
     "organization_id", "brand_id", "via", "custom_fields", "fields", "satisfaction_rating", "collaborator_ids",
     "follower_ids", "email_cc_ids", "has_incidents", "is_public", "due_at", "recipient", "problem_id",
     "sharing_agreement_ids", "followup_ids", "forum_topic_id", "allow_channelback", "allow_attachments",
     "from_messaging_channel", "ticket_form_id", "custom_status_id", "encoded_id",
-)
-METRIC_KNOWN = (
+))
+METRIC_KNOWN = frozenset((
     "id", "ticket_id", "url", "created_at", "updated_at", "group_stations", "assignee_stations", "reopens", "replies",
     "initially_assigned_at", "assigned_at", "solved_at", "status_updated_at", "latest_comment_added_at",
     "assignee_updated_at", "requester_updated_at", "custom_status_updated_at", "reply_time_in_seconds",
     *(f"{d}_in_minutes" for d in DURATIONS),
-)
+))
+RATING_KNOWN = frozenset(("id", "url", "ticket_id", "score", "assignee_id", "group_id", "requester_id", "reason",
+                          "reason_id", "reason_code", "comment", "created_at", "updated_at"))
+GROUP_KNOWN = frozenset(("id", "url", "name", "description", "default", "is_public", "deleted", "created_at", "updated_at"))
+SCHEDULE_KNOWN = frozenset(("id", "url", "name", "time_zone", "intervals", "created_at", "updated_at"))
+HOLIDAY_KNOWN = frozenset(("id", "url", "name", "start_date", "end_date"))
 
 
 def _value_text(value: Any) -> str | None:
@@ -225,7 +232,7 @@ class ZendeskTicketsExtractor:
     specs = (TICKETS, TICKET_METRICS, AUDIT_EVENTS)
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, per_page: int = 1000,
-                 start_time: int = 0, audits: bool = True, audit_workers: int = 4):
+                 start_time: int = 0, audits: bool = True, audit_workers: int = 4, extra_fields: Iterable[str] = ()):
         self.client = client
         # Audits are one request per ticket: a few in flight at once (the client retries 429s).
         self.audit_workers = audit_workers
@@ -234,7 +241,9 @@ class ZendeskTicketsExtractor:
         self.start_time = start_time
         self.audits = audits
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         params: dict[str, Any] = {"include": "metric_sets", "per_page": self.per_page}
         if state and state.get("cursor"):
@@ -297,7 +306,7 @@ class ZendeskTicketsExtractor:
             "satisfaction_rating_id": r.integer(rating.get("id"), "satisfaction_rating.id"),
             "satisfaction_score": r.text(rating.get("score"), "satisfaction_rating.score"),
             "custom_fields": self.scrub(custom) if custom else None,
-            "_extra": r.extra(raw, TICKET_KNOWN, self.scrub),
+            "_extra": self.undeclared.extra(raw, TICKET_KNOWN),
         }
 
     def _metrics(self, raw: Any) -> dict[str, Any]:
@@ -319,7 +328,7 @@ class ZendeskTicketsExtractor:
                 row[f"{duration}_{kind}"] = r.integer(value.get(kind), f"{duration}_in_minutes.{kind}")
         for name in ("initially_assigned_at", "assigned_at", "solved_at", "status_updated_at", "latest_comment_added_at"):
             row[name] = r.timestamp(raw.get(name), name)
-        row["_extra"] = r.extra(raw, METRIC_KNOWN, self.scrub)
+        row["_extra"] = self.undeclared.extra(raw, METRIC_KNOWN)
         return row
 
     def _audits_of_page(self, ticket_ids: list[int], batch: Batch) -> None:
@@ -449,12 +458,15 @@ class ZendeskSatisfactionExtractor:
     name = "satisfaction_ratings"
     specs = (SATISFACTION,)
 
-    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, overlap_seconds: int = 3600):
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, overlap_seconds: int = 3600,
+                 extra_fields: Iterable[str] = ()):
         self.client = client
         self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.overlap = overlap_seconds
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         since = int((state or {}).get("since", 0))
         recent: dict[str, str] = dict((state or {}).get("recent") or {})
@@ -494,9 +506,7 @@ class ZendeskSatisfactionExtractor:
             "reason": r.text(raw.get("reason"), "reason"),
             "created_at": created,
             "updated_at": r.timestamp(raw.get("updated_at"), "updated_at") or created,
-            "_extra": r.extra(raw, ("id", "url", "ticket_id", "score", "assignee_id", "group_id", "requester_id",
-                                    "reason", "reason_id", "reason_code", "comment", "created_at", "updated_at"),
-                              self.scrub),
+            "_extra": self.undeclared.extra(raw, RATING_KNOWN),
         }
 
 
@@ -507,10 +517,12 @@ class ZendeskGroupsExtractor:
     name = "groups"
     specs = (GROUPS,)
 
-    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, extra_fields: Iterable[str] = ()):
         self.client = client
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         batch = Batch(rows={"groups": []})
         paginator = CursorPaginator("meta.after_cursor", "page[after]", more_path="meta.has_more")
@@ -526,8 +538,7 @@ class ZendeskGroupsExtractor:
                         "deleted": r.boolean(raw.get("deleted"), "deleted"),
                         "created_at": r.timestamp(raw.get("created_at"), "created_at"),
                         "updated_at": r.timestamp(raw.get("updated_at"), "updated_at"),
-                        "_extra": r.extra(raw, ("id", "url", "name", "description", "default", "is_public",
-                                                "deleted", "created_at", "updated_at"), self.scrub),
+                        "_extra": self.undeclared.extra(raw, GROUP_KNOWN),
                     })
                 except RecordError as exc:
                     batch.rejects.append(self.scrub.reject("groups", str(exc), raw, r.record_id(raw, "id")))
@@ -541,10 +552,12 @@ class ZendeskSchedulesExtractor:
     name = "business_hours"
     specs = (SCHEDULES, SCHEDULE_HOLIDAYS)
 
-    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser):
+    def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, extra_fields: Iterable[str] = ()):
         self.client = client
         self.scrub = r.Scrubber(pseudonymiser, SOURCE_NAME, USER_ID_KEYS)
+        self.undeclared = UndeclaredFields(extra_fields, self.scrub)
 
+    @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         batch = Batch(rows={"business_hours_schedules": [], "schedule_holidays": []})
         payload = self.client.get_json(SCHEDULES_PATH) or {}
@@ -584,7 +597,7 @@ class ZendeskSchedulesExtractor:
             "intervals": json.dumps(clean),
             "created_at": r.timestamp(raw.get("created_at"), "created_at"),
             "updated_at": r.timestamp(raw.get("updated_at"), "updated_at"),
-            "_extra": r.extra(raw, ("id", "url", "name", "time_zone", "intervals", "created_at", "updated_at"), self.scrub),
+            "_extra": self.undeclared.extra(raw, SCHEDULE_KNOWN),
         }
 
     def _holiday(self, schedule_id: int, raw: Any) -> dict[str, Any]:
@@ -598,7 +611,7 @@ class ZendeskSchedulesExtractor:
             "name": r.text(raw.get("name"), "name", required=True),
             "start_date": start,
             "end_date": end,
-            "_extra": r.extra(raw, ("id", "url", "name", "start_date", "end_date"), self.scrub),
+            "_extra": self.undeclared.extra(raw, HOLIDAY_KNOWN),
         }
 
 
@@ -616,12 +629,13 @@ def make_client(settings: Mapping[str, str], **options: Any) -> SourceHttpClient
 def build(settings: Mapping[str, str], pseudonymiser: Pseudonymiser, **client_options: Any) -> list[Any]:
     """Extractors sharing one client (one session per source); `client_options` reach the client."""
     client = make_client(settings, **client_options)
+    extra = allowed_fields(settings, SOURCE_NAME)  # user profiles never keep extra fields
     return [
-        ZendeskGroupsExtractor(client, pseudonymiser),
+        ZendeskGroupsExtractor(client, pseudonymiser, extra_fields=extra),
         ZendeskUsersExtractor(client, pseudonymiser),
-        ZendeskTicketsExtractor(client, pseudonymiser),
-        ZendeskSatisfactionExtractor(client, pseudonymiser),
-        ZendeskSchedulesExtractor(client, pseudonymiser),
+        ZendeskTicketsExtractor(client, pseudonymiser, extra_fields=extra),
+        ZendeskSatisfactionExtractor(client, pseudonymiser, extra_fields=extra),
+        ZendeskSchedulesExtractor(client, pseudonymiser, extra_fields=extra),
     ]
 
 
@@ -632,6 +646,7 @@ SOURCE = SourceDefinition(
         Variable(BASE_URL_VARIABLE, "account URL, e.g. https://acme.zendesk.com"),
         Variable(EMAIL_VARIABLE, "e-mail of the API user"),
         Variable(TOKEN_VARIABLE, "API token", secret=True),
+        extra_fields_variable(SOURCE_NAME, "is_public"),
     ),
     extractors={
         "groups": ZendeskGroupsExtractor.specs,

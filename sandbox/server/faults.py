@@ -6,6 +6,7 @@
     server.faults.set("servicenow", "malformed_record", every=2)
     server.faults.set("openai", "duplicate_record", every=1)   # a page repeats the previous page's last record
     server.faults.set("typeform", "unknown_field", every=1)
+    server.faults.set("jira", "unknown_field", every=1, field_name="manager_name", field_value="Anouk Bos")
     server.faults.set("msgraph", "drop_connection", every=2)    # half the body, then the socket closes
     server.faults.clear("jira")
 
@@ -39,6 +40,8 @@ class Rule:
     status: int = 503  # server_error: status code
     burst: int = 1  # server_error: consecutive failing requests once triggered
     delay: float = 5.0  # slow: seconds before the response starts
+    field_name: str = UNKNOWN_FIELD  # unknown_field: the field added to every record of the page
+    field_value: Any = None  # unknown_field: its value (default: a small object)
     counted: int = 0
     fired: int = 0
     burst_left: int = 0
@@ -115,9 +118,12 @@ class Faults:
             return records
         records = [dict(r) if isinstance(r, dict) else r for r in records]
         if "unknown_field" in fired:
+            rule = rules["unknown_field"]
+            value = rule.field_value if rule.field_value is not None else {
+                "introduced": "2026-11", "note": "a field this connector has never seen"}
             for r in records:
                 if isinstance(r, dict):
-                    r[UNKNOWN_FIELD] = {"introduced": "2026-11", "note": "a field this connector has never seen"}
+                    r[rule.field_name] = value
         if "malformed_record" in fired and isinstance(records[0], dict):
             bad = records[len(records) // 2]
             keys = [k for k in time_keys if k in bad]

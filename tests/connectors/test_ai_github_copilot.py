@@ -47,7 +47,9 @@ class CopilotApi:
         self.server = server
         self.expired_once = True
         self.files = {
-            "2026-03-06": "\n".join(json.dumps(user("2026-03-06", u)) for u in ("alice", "bob")) + "\n",
+            # alice's first day carries a field the connector has never seen, with a name in it
+            "2026-03-06": "\n".join(json.dumps(user("2026-03-06", u, **more)) for u, more in
+                                    (("alice", {"manager_name": "Anouk Bos"}), ("bob", {}))) + "\n",
             "2026-03-07": json.dumps([user("2026-03-07", "alice", gen=7)]),
             "2026-03-08": json.dumps(user("2026-03-08", "alice")) + "\n{not json\n"
                           + json.dumps(user("2026-03-08", "carol", gen=-3)) + "\n",
@@ -132,6 +134,7 @@ def test_usage_days_land_flattened_and_resume_from_the_cursor(api, tmp_path):
         teams = conn.execute("select count(*), min(team_id), min(team_slug) from raw_github_copilot.user_day_teams").fetchone()
         reasons = sorted(r[0] for r in conn.execute("select reason from quarantine.records").fetchall())
         cursor = conn.execute("select state from meta.cursors where source='github_copilot'").fetchone()[0]
+        unknown = conn.execute("select source, extractor, field from meta.unknown_fields").fetchall()
         # second run two days later: refreshes the last days, reaches 03-10, lands bob's new day
         extractor._today = lambda: dt.date(2026, 3, 12)
         land_extractor(conn, extractor, "r2")
@@ -143,7 +146,9 @@ def test_usage_days_land_flattened_and_resume_from_the_cursor(api, tmp_path):
     assert [(d, k) for d, k, *_ in days] == sorted([("2026-03-06", alice), ("2026-03-06", P.identity_key("github", "bob")),
                                                     ("2026-03-07", alice), ("2026-03-08", alice)])
     assert next(r for r in days if r[0] == "2026-03-07")[2:5] == (7, 2, 50)
-    assert "gpt-4.1" in days[0][5] and "alice" not in days[0][5]  # unflattened breakdowns kept, logins not
+    # undeclared fields do not land: the new one is listed by name; the per-model breakdown is known, so not listed
+    assert all(d[5] is None for d in days)
+    assert report.unknown_fields == ["manager_name"] and unknown == [("github_copilot", "usage", "manager_name")]
     assert ide == (4, "1.85.0", "copilot") and feat == 8 and set(lang) == {("python", "code_completion")}
     assert teams == (3, "42", "frontend")
     assert reasons == ["users-1-day 2026-03-08: code_generation_activity_count is negative",
@@ -156,6 +161,21 @@ def test_usage_days_land_flattened_and_resume_from_the_cursor(api, tmp_path):
     assert asked[6:9] == ["2026-03-06", "2026-03-07", "2026-03-08"]  # refresh window of the second run
     assert not api.server.requests_to("/orgs/acme/copilot/metrics")  # the retired endpoint
     assert report.rows_by_table["user_day_usage"] == 4
+
+
+def test_allow_listed_fields_land_scrubbed(api, tmp_path):
+    extra = SOURCE.build(SOURCE.settings({"GITHUB_ORG": "acme", "GITHUB_TOKEN": "ghp_secret_token_value",
+                                          "GITHUB_BASE_URL": api.server.url, "GITHUB_COPILOT_BACKFILL_DAYS": "5",
+                                          "GITHUB_COPILOT_EXTRA_FIELDS": "manager_name, totals_by_language_model"}), P)
+    usage = next(x for x in extra if isinstance(x, CopilotUsageExtractor))
+    usage._today = lambda: dt.date(2026, 3, 7)
+    with connect(tmp_path / "wh.duckdb") as conn:
+        report = land_extractor(conn, usage, "r1")
+        days = conn.execute("select _extra from raw_github_copilot.user_day_usage order by day, identity_key").fetchall()
+    kept = [json.loads(d[0]) for d in days]
+    assert {"manager_name": "Anouk Bos", "totals_by_language_model": [{"language": "python", "model": "gpt-4.1"}]} in kept
+    assert all(set(k) <= {"manager_name", "totals_by_language_model"} for k in kept)
+    assert report.unknown_fields == []
 
 
 def test_seats_snapshot_by_server_date_with_link_paging(api, tmp_path):
