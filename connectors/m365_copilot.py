@@ -239,7 +239,7 @@ SOURCE = SourceDefinition(
         Variable(SECRET_VARIABLE, "client secret", secret=True),
         Variable(BASE_URL_VARIABLE, "Graph base URL", required=False, default=DEFAULT_BASE_URL),
         Variable(LOGIN_URL_VARIABLE, "Entra ID login URL", required=False, default=DEFAULT_LOGIN_URL),
-        extra_fields_variable(SOURCE_NAME, "msAppActivity"),
+        extra_fields_variable(SOURCE_NAME, "copilotActivityUserDetailsByPeriod"),
     ),
     extractors={"licences": (LICENCES,), "usage_user_detail": (USAGE,)},
     build=_build,

@@ -84,8 +84,14 @@ def _list(payload: Any, key: str, what: str) -> list[Any]:
     return items
 
 
-# Fields of a usage result and of a member that are read or deliberately left out (`name` is a person's name).
-USAGE_KNOWN = frozenset({"object", "user_id", "project_id", *TOKEN_FIELDS})
+# Fields of a usage result and of a member that are read or deliberately left out (`name` is a person's
+# name; the finer token breakdowns and the group keys we do not group by): any other field is undeclared.
+USAGE_KNOWN = frozenset({
+    "object", "user_id", "project_id", *TOKEN_FIELDS, "input_cache_write_tokens", "input_uncached_tokens",
+    "input_text_tokens", "output_text_tokens", "input_cached_text_tokens", "input_cached_audio_tokens",
+    "input_image_tokens", "input_cached_image_tokens", "output_image_tokens", "api_key_id", "model", "batch",
+    "service_tier",
+})
 MEMBER_KNOWN = frozenset({"object", "id", "email", "name", "role", "added_at", "is_service_account", "user"})
 
 

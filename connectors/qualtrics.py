@@ -217,7 +217,7 @@ SOURCE = SourceDefinition(
         Variable(SURVEYS_VARIABLE, "comma-separated survey ids (SV_...)"),
         Variable(URL_VARIABLE, "datacenter base URL, e.g. https://fra1.qualtrics.com"),
         FREE_TEXT,
-        extra_fields_variable(SOURCE_NAME, "meta"),
+        extra_fields_variable(SOURCE_NAME, "displayedFields"),
     ),
     extractors={"responses": SPECS},
     build=_build,

@@ -646,7 +646,7 @@ SOURCE = SourceDefinition(
         Variable(BASE_URL_VARIABLE, "account URL, e.g. https://acme.zendesk.com"),
         Variable(EMAIL_VARIABLE, "e-mail of the API user"),
         Variable(TOKEN_VARIABLE, "API token", secret=True),
-        extra_fields_variable(SOURCE_NAME, "is_public"),
+        extra_fields_variable(SOURCE_NAME, "ticket_form_id"),
     ),
     extractors={
         "groups": ZendeskGroupsExtractor.specs,

@@ -4,6 +4,7 @@ advance(), idempotent rerun, resume after a kill, and injected faults ending in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -211,6 +212,7 @@ def test_m365_copilot_faults_end_in_complete_data_or_quarantine(sandbox, env, tm
         report = land_extractor(conn, usage, "faulty")
         rows = conn.execute("select count(*), count(distinct person_key) from raw_m365_copilot.usage_user_detail").fetchone()
         extra = conn.execute("select count(*) from raw_m365_copilot.usage_user_detail where _extra is not null").fetchone()[0]
+        listed = conn.execute("select extractor, field from meta.unknown_fields").fetchall()
     org = sandbox.org
     refresh = org.now.date() - dt.timedelta(days=2)
     users = sum(1 for s in org.usage.tools["m365_copilot"].seats if s.start <= refresh and (s.end is None or s.end > refresh))
@@ -218,4 +220,34 @@ def test_m365_copilot_faults_end_in_complete_data_or_quarantine(sandbox, env, tm
         "rate_limit", "server_error", "drop_connection", "duplicate_record", "unknown_field", "malformed_record"}
     assert rows == (users - 1, users - 1)  # the duplicate merged, the malformed row quarantined
     assert list(report.reject_reasons) == ["usage report: userPrincipalName is missing"]
-    assert extra >= users - 2  # the new field is kept, not lost
+    # the new field is not landed, but listed by name
+    assert extra == 0 and report.unknown_fields == ["x_sandbox_new_field"]
+    assert listed == [("usage_user_detail", "x_sandbox_new_field")]
+
+
+FAULT_SOURCE = {github_copilot: "github", openai_usage: "openai", typeform: "typeform", qualtrics: "qualtrics"}
+
+
+@pytest.mark.parametrize("module", [*SOURCES, "m365_copilot"], ids=lambda m: getattr(m, "SOURCE_NAME", m))
+def test_a_new_field_with_a_name_is_listed_and_lands_only_when_allow_listed(sandbox, env, tmp_path, module):
+    from connectors import m365_copilot
+
+    module = m365_copilot if module == "m365_copilot" else module
+    sandbox.faults.set(FAULT_SOURCE.get(module, "msgraph"), "unknown_field", every=1, field_name="manager_name",
+                       field_value="Anouk Bos")
+    small = {**env, "GITHUB_COPILOT_BACKFILL_DAYS": "7", "OPENAI_USAGE_BACKFILL_DAYS": "7"}
+    tables = [s.table for s in module.SOURCE.specs()]
+
+    def land(conn, settings):
+        reports = [land_extractor(conn, x, "r") for x in extractors(module, settings)]
+        extras = [json.loads(e) for t in tables for (e,) in conn.execute(f"select _extra from {t} where _extra is not null").fetchall()]
+        anywhere = sum(conn.execute(f"select count(*) from {t} where {t}::varchar like '%Anouk%'").fetchone()[0] for t in tables)
+        return {f for r in reports for f in r.unknown_fields}, extras, anywhere
+
+    with connect(tmp_path / "default.duckdb") as conn:
+        listed, extras, anywhere = land(conn, small)
+    assert listed == {"manager_name"} and extras == [] and anywhere == 0
+    allow = f"{module.SOURCE.name.upper()}_EXTRA_FIELDS"
+    with connect(tmp_path / "allowed.duckdb") as conn:
+        listed, extras, anywhere = land(conn, {**small, allow: "manager_name"})
+    assert listed == set() and extras and all(x == {"manager_name": "Anouk Bos"} for x in extras) and anywhere > 0

@@ -226,7 +226,7 @@ def test_broken_records_are_rejected_and_scrubbed(pseudo):
     fake.issues["10002"]["fields"]["labels"] = "not-a-list"
     fake.histories["10003"][0]["created"] = None  # one bad history: only it is rejected
     fake.issues["10000"]["fields"]["customfield_99999"] = {"value": "new field"}
-    fake.issues["10000"]["renderedBody"] = "x"
+    fake.issues["10000"]["manager_name"] = "Anouk Bos"  # a new top-level field, with a name in it
     with LocalServer() as server:
         fake.mount(server)
         # The search sorts by `updated`; the fake needs a parseable one, so break it after sorting.
@@ -251,8 +251,27 @@ def test_broken_records_are_rejected_and_scrubbed(pseudo):
     assert ("issue_changes", "10003000") in reasons
     payload = json.dumps([x.payload for x in rejects])
     assert "@acme.test" not in payload and "Person " not in payload and "acc-000" not in payload
-    new = next(i for i in rows if i["issue_id"] == "10000")
-    assert new["_extra"] == {"renderedBody": "x", "fields": {"customfield_99999": {"value": "new field"}}}
+    # Undeclared fields do not land; their names (never values) travel with the batch.
+    assert all(i["_extra"] is None for i in rows)
+    assert sorted({n for b in batches for n in b.unknown_fields}) == ["fields.customfield_99999", "manager_name"]
+
+
+def test_allow_listed_fields_are_asked_for_and_land(pseudo):
+    fake = FakeJira(n=2)
+    fake.issues["10000"]["fields"]["customfield_99999"] = {"value": "new field"}
+    fake.issues["10000"]["manager_name"] = "Anouk Bos"
+    fake.issues["10001"]["fields"]["customfield_12345"] = "not asked for"
+    with LocalServer() as server:
+        fake.mount(server)
+        env = {**settings(server), "JIRA_EXTRA_FIELDS": "manager_name,fields.customfield_99999"}
+        (x,) = jira.build(jira.SOURCE.settings(env), pseudo, sleep=lambda s: None)
+        batches = list(x.batches(None))
+        asked = server.requests_to(jira.SEARCH_PATH)[0].params["fields"].split(",")
+    rows = {i["issue_id"]: i for b in batches for i in b.rows["issues"]}
+    assert "customfield_99999" in asked  # the search names its fields: an allow-listed one is asked for
+    assert rows["10000"]["_extra"] == {"manager_name": "Anouk Bos", "fields": {"customfield_99999": {"value": "new field"}}}
+    assert rows["10001"]["_extra"] is None
+    assert sorted({n for b in batches for n in b.unknown_fields}) == ["fields.customfield_12345"]
 
 
 def test_auth_failure_names_variables(pseudo):

@@ -73,7 +73,7 @@ def extractor(url, free_text=False):
 
 def test_pages_by_token_lands_and_quarantines_then_reads_only_new_responses(server, tmp_path):
     api = FormApi(server)
-    api.items[0]["x_new_field"] = {"introduced": "2026-11"}  # unknown fields are kept, not lost
+    api.items[0]["x_new_field"] = {"introduced": "2026-11"}  # undeclared: listed by name, not landed
     with connect(tmp_path / "wh.duckdb") as conn:
         report = land_extractor(conn, extractor(server.url), "r1")
         answers = conn.execute("select response_id, question_id, construct, department, person_key, answer_value, "
@@ -98,10 +98,31 @@ def test_pages_by_token_lands_and_quarantines_then_reads_only_new_responses(serv
     assert reasons["AIpulse7/tok004/tool_nps"] == "answer 11 to tool_nps (tool_nps) is outside its scale 0-10"
     assert [r[0] for r in responses] == ["tok001", "tok002", "tok004", "tok005"]
     assert responses[3][1:3] == (None, False) and "email" not in (responses[3][3] or "")
-    assert json.loads(responses[0][3]) == {"x_new_field": {"introduced": "2026-11"}}
+    assert all(r[3] is None for r in responses)
+    assert report.unknown_fields == ["x_new_field"]
     assert state == {"since": {"AIpulse7": "2026-03-06T09:05:00"}}
     assert server.seen[-1].params["since"] == "2026-03-06T09:05:00" and second.rows_by_table["responses"] == 2
     assert total == 5
+
+
+@pytest.mark.parametrize("allow", ["", "hidden.manager_name"])
+def test_a_new_hidden_field_with_a_name_is_listed_and_lands_only_when_allow_listed(server, tmp_path, allow):
+    api = FormApi(server)
+    api.items[0]["hidden"]["manager_name"] = "Anouk Bos"
+    settings = SOURCE.settings({"TYPEFORM_TOKEN": "tfp_secret", "TYPEFORM_FORM_IDS": "AIpulse7",
+                                "TYPEFORM_BASE_URL": server.url, "TYPEFORM_EXTRA_FIELDS": allow})
+    (x,) = SOURCE.build(settings, P)
+    with connect(tmp_path / "wh.duckdb") as conn:
+        report = land_extractor(conn, x, "r1")
+        extra = conn.execute("select _extra from raw_typeform.responses where response_id = 'tok001'").fetchone()[0]
+        listed = conn.execute("select field from meta.unknown_fields").fetchall()
+        landed = conn.execute("select count(*) from raw_typeform.responses where _extra::varchar like '%Anouk%'").fetchone()[0]
+    if allow:
+        assert json.loads(extra) == {"hidden.manager_name": "Anouk Bos"} and landed == 1
+        assert report.unknown_fields == [] and listed == []
+    else:
+        assert extra is None and landed == 0
+        assert report.unknown_fields == ["hidden.manager_name"] and listed == [("hidden.manager_name",)]
 
 
 def test_free_text_lands_only_when_enabled(server, tmp_path):
