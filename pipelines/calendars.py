@@ -2,11 +2,15 @@
 
 Writes `raw_calendar.schedules`, `raw_calendar.schedule_assignments` and
 `raw_calendar.working_intervals` (see connectors/working_calendars.py) in one transaction, replacing
-what was there: the file is the whole truth each time, like a seed.
+what was there: the file is the whole truth each time, like a seed. `raw_calendar.calendar_version`
+holds a fingerprint of the calendars and when it last changed: the incremental ticket models
+recompute every ticket's business hours after a change (the file edited, a Zendesk schedule moved).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from connectors.working_calendars import (
 )
 
 SCHEMA = "raw_calendar"
-TABLES = ("schedules", "schedule_assignments", "working_intervals")
+TABLES = ("schedules", "schedule_assignments", "working_intervals", "calendar_version")
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,30 @@ def build_calendar_tables(config: CalendarConfig, vendor: Mapping[str, Schedule]
     }
 
 
+def fingerprint(config: CalendarConfig, vendor: Mapping[str, Schedule], vendor_default: str | None) -> str:
+    """What the expanded calendars depend on: schedules, assignments, span (dataclass reprs are stable)."""
+    parts = [repr(sorted({**config.schedules, **vendor}.items())), repr(assignment_rows(config, vendor, vendor_default)),
+             repr(config.span)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _version(conn: duckdb.DuckDBPyConnection, current: str) -> pa.Table:
+    """The fingerprint and when it changed (kept from the last run when it did not)."""
+    changed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if _table_exists(conn, SCHEMA, "calendar_version"):
+        previous = conn.execute(f"select fingerprint, changed_at from {SCHEMA}.calendar_version").fetchone()
+        if previous and previous[0] == current:
+            changed_at = previous[1]
+    return pa.table({"fingerprint": [current], "changed_at": [changed_at]},
+                    schema=pa.schema([("fingerprint", pa.string()), ("changed_at", pa.timestamp("us"))]))
+
+
 def land_calendars(conn: duckdb.DuckDBPyConnection, env: Mapping[str, str] | None = None) -> CalendarReport:
     """Read the calendar file and Zendesk's landed schedules; replace the raw_calendar tables."""
     config = load_calendars(calendars_path(env))
     vendor, vendor_default = zendesk_schedules(conn)
     tables = build_calendar_tables(config, vendor, vendor_default)
+    tables["calendar_version"] = _version(conn, fingerprint(config, vendor, vendor_default))
     conn.execute(f"create schema if not exists {SCHEMA}")
     conn.execute("begin")
     try:

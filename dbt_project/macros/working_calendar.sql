@@ -40,3 +40,14 @@ left join {{ source('raw_calendar', 'working_intervals') }} as {{ alias }}
 {% macro working_clock(alias, at_expr) -%}
 max({{ alias }}.seconds_before + {{ dbt.datediff(alias ~ '.start_at', 'case when ' ~ at_expr ~ ' < ' ~ alias ~ '.end_at then ' ~ at_expr ~ ' else ' ~ alias ~ '.end_at end', 'second') }})
 {%- endmacro %}
+
+{#- In an incremental run of a model that counts business time: true when the calendars changed since
+    the model's rows were last built (raw_calendar.calendar_version), so every ticket is recomputed on
+    the new calendars; combine with changed_tickets_filter by `or`. From scratch: false. -#}
+{% macro calendar_changed_filter() -%}
+{%- if is_incremental() -%}
+    (select max(changed_at) from {{ source('raw_calendar', 'calendar_version') }}) >= {{ tickets_changed_since() }}
+{%- else -%}
+    1 = 0
+{%- endif -%}
+{%- endmacro %}

@@ -65,6 +65,16 @@ def test_check_names_an_unreachable_base_url_and_a_short_secret(home, monkeypatc
     assert f"✗ JIRA_BASE_URL=http://127.0.0.1:{port} is unreachable: 127.0.0.1:{port}: connection refused" in err
 
 
+def test_a_wrong_calendar_file_stops_the_refresh_before_it_starts(home, monkeypatch, capsys):
+    monkeypatch.setenv("DIRECTORY_CSV_PATH", str(home))
+    calendars = home.parent / "calendars.yml"
+    calendars.write_text("version: 1\ndefault: office\nschedules:\n  office: {time_zone: Europe/Amsterdam, hours: {mon-fri: '9-17'}}\n")
+    monkeypatch.setenv("ARCHIPELAGO_CALENDARS_PATH", str(calendars))
+    assert main(["refresh"]) == 2
+    [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("✗")]
+    assert f"{calendars}: schedules.office.hours.mon-fri: '9' is not a time HH:MM" in line
+
+
 HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path

@@ -7,11 +7,17 @@ Zendesk groups on the shift schedule it keeps in Zendesk (08:00-20:00 weekdays, 
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
+import subprocess
 from collections import defaultdict
 
 import duckdb
 import pytest
+
+from pipelines.assets.dbt import DBT_PROJECT_DIR, dbt_executable
+from pipelines.calendars import land_calendars
 
 SHIFTS = "zendesk:Support shifts"
 
@@ -121,3 +127,36 @@ def test_first_reply_in_business_minutes_on_the_first_groups_schedule(published)
         assert replied > 100 and 0 < business < calendar
     # Support's shifts cover more of the day than the office hours Sales keeps.
     assert support[2] > sales[2]
+
+
+def test_an_edited_calendar_recomputes_every_ticket_in_the_next_incremental_run(story_build, tmp_path):
+    warehouse = tmp_path / story_build.warehouse.name  # same name: views name their catalog after the file
+    shutil.copy(story_build.warehouse, warehouse)
+    edited = tmp_path / "calendars.yml"
+    text = (DBT_PROJECT_DIR.parent / "config" / "calendars.yml").read_text()
+    edited.write_text(text.replace('mon-fri: "09:00-17:00"', 'mon-fri: "08:00-18:00"'))
+    with duckdb.connect(str(warehouse)) as conn:
+        before = conn.execute("select changed_at from raw_calendar.calendar_version").fetchone()[0]
+        land_calendars(conn, {"ARCHIPELAGO_CALENDARS_PATH": str(DBT_PROJECT_DIR.parent / "config" / "calendars.yml")})
+        assert conn.execute("select changed_at from raw_calendar.calendar_version").fetchone()[0] == before
+        land_calendars(conn, {"ARCHIPELAGO_CALENDARS_PATH": str(edited)})
+        assert conn.execute("select changed_at from raw_calendar.calendar_version").fetchone()[0] > before
+    subprocess.run(
+        [dbt_executable(), "run", "--quiet", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
+         "--select", "int_tickets__handoffs"],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "ARCHIPELAGO_WAREHOUSE_PATH": str(warehouse)}, check=True,
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        clock = clocks(conn)
+        office = [(s, e, b) for _, _, sid, s, e, b in answered(conn) if sid == "office"]
+        assert len(office) > 1000
+        for start, end, business in office:
+            assert business == pytest.approx((clock("office", end) - clock("office", start)) / 3600, abs=2 / 3600)
+        # The longer office day shows: a handoff answered at 08:30 local now waited.
+        assert sum(b for _, _, b in office) > sum(b for _, _, b in (
+            (s, e, b) for _, _, sid, s, e, b in answered_in(story_build.warehouse) if sid == "office"))
+
+
+def answered_in(path):
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return answered(conn)

@@ -15,7 +15,9 @@
 -- has no wait (is_passed_on); one that holds it and has not acted yet has an open wait (is_open).
 with states as (
     select * from {{ ref('int_tickets__state_history') }}
-    where department_name is not null and {{ changed_tickets_filter('ticket_id') }}
+    -- The tickets in scope, or all of them once the calendars changed.
+    where department_name is not null
+        and ({{ changed_tickets_filter('ticket_id') }} or {{ calendar_changed_filter() }})
 ),
 
 sequenced as (
