@@ -108,7 +108,7 @@ table { border-collapse: collapse; font-size: 13px; margin: 8px 0 12px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e4e7eb; text-align: left; vertical-align: middle; }
 th { background: #f0f4f8; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.status { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; }
+.status { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; white-space: nowrap; }
 .tag { display: inline-block; padding: 0 6px; border-radius: 8px; background: #e0e8f0; font-size: 11px; margin-left: 4px; }
 .withheld { color: #7b8794; font-style: italic; }
 .warn { color: #b54708; }
