@@ -79,8 +79,14 @@ def test_ui_loads_the_code_location_and_stops_on_sigterm(tmp_path):
         # An up-to-date manifest is not parsed again: other processes on this checkout read it.
         assert MANIFEST.stat().st_mtime_ns == manifest_before
     finally:
+        # Whatever failed above, nothing this test started outlives it.
         if ui.poll() is None:
-            ui.kill()
+            children |= descendants(ui.pid)
+            ui.send_signal(signal.SIGTERM)
+            try:
+                ui.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                ui.kill()
         for pid in children:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
