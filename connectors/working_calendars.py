@@ -318,13 +318,18 @@ def iana_zone(zendesk_name: str) -> str:
     return ZENDESK_TIME_ZONES.get(zendesk_name, zendesk_name)
 
 
+def within_one_day(start: int, end: int) -> bool:
+    """A Zendesk interval (minutes since Sunday 00:00) that starts and ends inside one day of the week."""
+    return 0 <= start < end <= 7 * 1440 and start // 1440 == (end - 1) // 1440
+
+
 def zendesk_schedule(name: str, zone: str, intervals: Sequence[tuple[int, int]], holidays: Iterable[Holiday]) -> Schedule:
     """A Zendesk schedule: intervals in minutes since Sunday 00:00 local (Monday 09:00-17:00 is 1980-2460)."""
     where = f"Zendesk schedule {name!r}"
     time_zone(iana_zone(zone), "raw_zendesk.business_hours_schedules", f"{where}.time_zone")
     pieces = []
     for start, end in intervals:
-        if not 0 <= start < end <= 7 * 1440 or start // 1440 != (end - 1) // 1440:
+        if not within_one_day(start, end):
             raise ConfigError(f"raw_zendesk.business_hours_schedules: {where}: interval {start}-{end} "
                               "is not inside one day of the week")
         sunday_based = start // 1440  # 0 = Sunday

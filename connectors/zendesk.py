@@ -30,6 +30,7 @@ from connectors.pagination import CursorPaginator, paginate, zendesk_cursor
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
 from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
+from connectors.working_calendars import within_one_day
 
 log = logging.getLogger(__name__)
 
@@ -587,7 +588,7 @@ class ZendeskSchedulesExtractor:
             interval = r.mapping(interval, "interval")
             start = r.integer(interval.get("start_time"), "start_time", required=True)
             end = r.integer(interval.get("end_time"), "end_time", required=True)
-            if not 0 <= start < end <= 7 * 1440 or start // 1440 != (end - 1) // 1440:
+            if not within_one_day(start, end):
                 raise RecordError(f"interval {start}-{end} is not inside one day of the week")
             clean.append({"start_time": start, "end_time": end})
         return {
