@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from localhttp import LocalServer, Reply
 
 from connectors import zendesk
 from connectors.privacy import Pseudonymiser
@@ -98,3 +99,26 @@ def test_a_schedule_deleted_in_zendesk_drops_out_at_the_next_read(warehouse, tmp
     land_calendars(conn, {"ARCHIPELAGO_CALENDARS_PATH": str(ROOT / "config" / "calendars.yml")})
     ids = {r[0] for r in conn.execute("select schedule_id from raw_calendar.schedules").fetchall()}
     assert "zendesk:New" in ids and "zendesk:Old" not in ids
+
+
+def test_a_malformed_schedule_or_holiday_is_quarantined_and_the_rest_lands():
+    with LocalServer() as api:
+        api.route("GET", "/api/v2/business_hours/schedules.json", Reply(json={"schedules": [
+            {"id": 1, "name": "Night desk", "time_zone": "London", "intervals": [{"start_time": 1380, "end_time": 1500}]},
+            {"id": 2, "name": "Office", "time_zone": "Amsterdam", "intervals": [{"start_time": 1980, "end_time": 2460}]},
+        ]}))
+        api.route("GET", "/api/v2/business_hours/schedules/2/holidays.json", Reply(json={"holidays": [
+            {"id": 7, "name": "Koningsdag", "start_date": "2026-04-27", "end_date": "2026-04-27"},
+            {"id": 8, "name": "Backwards", "start_date": "2026-12-26", "end_date": "2026-12-25"},
+        ]}))
+        settings = zendesk.SOURCE.settings({"ZENDESK_BASE_URL": api.url, "ZENDESK_EMAIL": "bot@acme.example",
+                                            "ZENDESK_API_TOKEN": "a-real-looking-token"})
+        [extractor] = [x for x in zendesk.build(settings, Pseudonymiser("sandbox-test-pseudonym-key-42"))
+                       if x.name == "business_hours"]
+        [batch] = list(extractor.batches(None))
+    assert [row["name"] for row in batch.rows["business_hours_schedules"]] == ["Office"]
+    assert [row["name"] for row in batch.rows["schedule_holidays"]] == ["Koningsdag"]
+    assert sorted((x.stream, x.reason) for x in batch.rejects) == [
+        ("business_hours_schedules", "interval 1380-1500 is not inside one day of the week"),
+        ("schedule_holidays", "holiday needs start_date <= end_date"),
+    ]
