@@ -29,7 +29,7 @@ from connectors.undeclared import UndeclaredFields, allowed_fields
 
 DEFAULT_MAP_PATH = Path(__file__).resolve().parent.parent / "config" / "survey_questions.yml"
 FREE_TEXT_VARIABLE = "ARCHIPELAGO_LAND_FREE_TEXT"
-# METRICS.md constructs; `comment` is free text and has no scale.
+# docs/metrics.md constructs; `comment` is free text and has no scale.
 CONSTRUCTS = ("tool_nps", "enps", "usefulness", "resistance", "psychological_safety", "collaboration", "comment")
 TOOLS = ("typeform", "qualtrics", "csv")
 
@@ -236,7 +236,7 @@ def survey_specs(source: str) -> tuple[StreamSpec, StreamSpec, StreamSpec]:
             Column("submitted_at", "TIMESTAMP", "UTC"),
             Column("person_key", "VARCHAR", "respondent; NULL when anonymous"),
             Column("department", "VARCHAR", "respondent's department as answered"),
-            Column("construct", "VARCHAR", "METRICS.md construct; NULL for an unmapped question"),
+            Column("construct", "VARCHAR", "docs/metrics.md construct; NULL for an unmapped question"),
             Column("tool", "VARCHAR", "catalogue tool the question is about, if any"),
             Column("target_department", "VARCHAR", "department rated by a collaboration question"),
             Column("scale_min", "DOUBLE"),

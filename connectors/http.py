@@ -1,7 +1,7 @@
 """One HTTP client per source: timeouts, retries with backoff, clear errors, no secrets in text.
 
 Every connector talks to its vendor through a `SourceHttpClient`, so retry and error behaviour
-(DESIGN.md "Failure behaviour") is written once:
+(the design rule: a failed call names source, endpoint and attempts, never a secret) is written once:
 
 - every call has a (connect, read) timeout;
 - 429, 5xx, connection errors, timeouts and bodies cut mid-stream are retried with exponential

@@ -1,4 +1,4 @@
-"""Pseudonymisation: people become keyed hashes before anything is written (DESIGN.md Privacy).
+"""Pseudonymisation: people become keyed hashes before anything is written (docs/metrics.md, privacy).
 
 `person_key` is HMAC-SHA256 (key `ARCHIPELAGO_PSEUDONYM_KEY`) of the normalised work e-mail, so
 every source that knows a person's e-mail lands the same key. Vendor user ids (Jira accountId,

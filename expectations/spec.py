@@ -166,36 +166,6 @@ def rate_between_sql(column: str, min_value: float = 0.0, max_value: float = 1.0
     )
 
 
-def privacy_floor_expectation(n_column: str, value_columns: list[str] | tuple[str, ...] | str, ctx: SuiteContext, *,
-                              suppressed_column: str | None = "is_suppressed", relation: str = RELATION,
-                              severity: str = BLOCKING) -> SqlExpect:
-    """METRICS.md's privacy floor: no figure published over fewer than k people.
-
-    A row breaks the floor when any of `value_columns` is not NULL while `n_column` < k (or NULL),
-    or while `suppressed_column` says it is suppressed; and a row with n < k must be flagged
-    suppressed. Observed: the count of offending rows and the smallest n among them.
-    """
-    values = _columns(value_columns)
-    shown = " or ".join(f"{v} is not null" for v in values)
-    k = int(ctx.privacy_k)
-    bad = f"(({shown}) and ({n_column} is null or {n_column} < {k}))"
-    if suppressed_column:
-        bad += f" or (({shown}) and coalesce({suppressed_column}, false))"
-        bad += f" or ({n_column} < {k} and not coalesce({suppressed_column}, false))"
-    return SqlExpect(
-        label=f"privacy floor: {', '.join(values)} only where {n_column} >= k={k}",
-        details={"kind": "privacy_floor", "n_column": n_column, "value_columns": values,
-                 "suppressed_column": suppressed_column, "k": k},
-        sql=f"""
-            select count(*) filter (where {bad}) || ' rows break the floor'
-                   || coalesce(' (smallest n ' || cast(min({n_column}) filter (where {bad}) as varchar) || ')', ''),
-                   count(*) filter (where {bad}) = 0
-            from {relation}
-        """,
-        severity=severity,
-    )
-
-
 def referential_integrity_sql(column: str, *, dimension: str = DEPARTMENT_DIMENSION, dimension_column: str = "department_id",
                               relation: str = RELATION, severity: str = BLOCKING) -> SqlExpect:
     """Every non-NULL `column` value exists in the dimension (default: org.dim_department)."""

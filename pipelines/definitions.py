@@ -9,10 +9,11 @@ from pipelines.settings import configure_environment
 configure_environment()
 
 from pipelines.assets.calendars import build_calendar_asset  # noqa: E402
-from pipelines.assets.dbt import build_dbt_assets, dbt_resource, published_tables  # noqa: E402
+from pipelines.assets.dbt import build_dbt_assets, dbt_resource, published_models_meta  # noqa: E402
 from pipelines.assets.ingestion import build_ingestion_assets, source_asset_keys  # noqa: E402
 from pipelines.assets.publish import build_publish_asset  # noqa: E402
 from pipelines.checks.mart_suites import build_suite_checks  # noqa: E402
+from pipelines.checks.privacy_floor import build_privacy_check  # noqa: E402
 from pipelines.checks.source_checks import build_source_checks  # noqa: E402
 from pipelines.jobs import nightly_refresh, nightly_schedule  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
@@ -21,9 +22,10 @@ from pipelines.sensors.file_sensor import build_export_file_sensor  # noqa: E402
 from pipelines.sensors.inbox_sensor import build_inbox_sensor  # noqa: E402
 from pipelines.webhooks.exports_inbox import KIND_SOURCES  # noqa: E402
 
-PUBLISHED = published_tables()
+PUBLISHED_MODELS = published_models_meta()
+PUBLISHED = {name: meta["asset_key"] for name, meta in PUBLISHED_MODELS.items()}
 ASSETS = [*build_ingestion_assets(), build_calendar_asset(), build_dbt_assets(), build_publish_asset(PUBLISHED)]
-CHECKS = [*build_suite_checks(PUBLISHED), *build_source_checks()]
+CHECKS = [*build_suite_checks(PUBLISHED), build_privacy_check(PUBLISHED_MODELS), *build_source_checks()]
 RESOURCES = {**default_resources(), "dbt": dbt_resource()}
 RAW_KEYS = source_asset_keys()
 SENSORS = [

@@ -33,6 +33,14 @@ def _float_env(name: str, default: float) -> float:
         raise ValueError(f"{name}={raw!r} is not a number") from exc
 
 
+def privacy_k() -> int:
+    """The privacy floor k (ARCHIPELAGO_PRIVACY_K, default 5), the same value dbt suppresses with."""
+    raw = os.environ.get(PRIVACY_K_VARIABLE, "").strip() or "5"
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{PRIVACY_K_VARIABLE}={raw!r} is not a whole number of people (1 or more)")
+    return int(raw)
+
+
 def previous_row_count(published_file: Path, table: str) -> int | None:
     """Rows of `table` in the last good publication; None when there is none yet."""
     if not published_file.exists():
@@ -53,7 +61,7 @@ def suite_context(conn: duckdb.DuckDBPyConnection, published_file: Path, table: 
         departments = frozenset()
     today = os.environ.get(TODAY_VARIABLE, "").strip()
     return SuiteContext(
-        privacy_k=int(os.environ.get(PRIVACY_K_VARIABLE, "5") or 5),
+        privacy_k=privacy_k(),
         department_ids=departments,
         previous_row_count=previous_row_count(published_file, table),
         volume_min_ratio=_float_env(VOLUME_MIN_VARIABLE, 0.5),

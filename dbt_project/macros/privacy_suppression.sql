@@ -1,4 +1,4 @@
-{#- Privacy floor with complementary suppression (METRICS.md conventions).
+{#- Privacy floor with complementary suppression (docs/metrics.md, "The privacy rule").
 
     `relation` has one row per part (e.g. department) and one total row per group (part_column =
     total_value), each with its contributor count `n_column`. A row is suppressed when fewer than k
@@ -52,3 +52,8 @@ select
     or (is_total and hidden_parts = 1 and visible_parts = 0) as is_suppressed
 from ranked
 {% endmacro %}
+
+{#- A people figure as published: the value, or NULL where the row's group is suppressed. -#}
+{% macro unless_suppressed(expr, flag='is_suppressed') -%}
+case when not {{ flag }} then {{ expr }} end
+{%- endmacro %}

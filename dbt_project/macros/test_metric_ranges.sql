@@ -1,4 +1,4 @@
-{#- Range and privacy tests of the adoption, value-chain and KPI marts (dbt_utils is not installable
+{#- Range tests of the adoption, value-chain and KPI marts (dbt_utils is not installable
     offline, so these few are written here). Each returns the offending rows. -#}
 
 {% test score_between(model, column_name, min_value, max_value) %}
@@ -17,18 +17,6 @@ where {{ column_name }} < 0 or {{ column_name }} > 1
 select {{ column_name }}
 from {{ model }}
 where {{ column_name }} < 0
-{% endtest %}
-
-{#- The privacy floor: no published value over fewer than k people, and every row below k flagged. -#}
-{% test suppressed_below_privacy_floor(model, n_column, value_columns, flag_column='is_suppressed') %}
-{% set k = var('privacy_k') | int %}
-select *
-from {{ model }}
-where {{ n_column }} < {{ k }}
-    and (
-        {% for column in value_columns %}{{ column }} is not null or {% endfor %}
-        not coalesce({{ flag_column }}, false)
-    )
 {% endtest %}
 
 {#- Unresolved identities are counted, never dropped silently: warn when their share passes a bound.

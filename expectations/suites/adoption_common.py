@@ -74,16 +74,3 @@ def departments_known(column: str, ctx: SuiteContext, extra: Sequence[str] = ())
         label=f"referential integrity: {column} in dim_department",
     )
 
-
-def privacy_floor(relation: str, n_column: str, value_columns: Sequence[str], ctx: SuiteContext,
-                  flag_column: str = "is_suppressed") -> SqlExpect:
-    """No figure over fewer than k people is published, and every such row is flagged."""
-    published = " or ".join(f"{c} is not null" for c in value_columns)
-    return SqlExpect(
-        label=f"privacy floor: no {', '.join(value_columns)} over fewer than k={ctx.privacy_k} people",
-        sql=f"""
-            select count(*) || ' rows below k published or unflagged', count(*) = 0
-            from {{marts}}.{relation}
-            where {n_column} < {ctx.privacy_k} and ({published} or not coalesce({flag_column}, false))
-        """,
-    )

@@ -1,4 +1,6 @@
-"""adoption.sentiment_monthly: survey constructs per month x department, NPS in [-100, 100], privacy floor k."""
+"""adoption.sentiment_monthly: survey constructs per month x department, NPS in [-100, 100].
+
+Its privacy floor (and complementary suppression) is the generic privacy check (pipelines.checks.privacy_floor)."""
 
 from expectations.spec import Expect, SqlExpect, SuiteContext
 from expectations.suites.adoption_common import (
@@ -8,7 +10,6 @@ from expectations.suites.adoption_common import (
     freshness,
     grain,
     not_null,
-    privacy_floor,
     schema,
     volume,
 )
@@ -19,7 +20,7 @@ RELATION = "sentiment_monthly"
 MAX_DELAY_DAYS = 62
 TOTAL = "all_departments"
 COLUMNS = (
-    "month_start", "department_id", "department_name", "construct", "score_kind", "score", "promoter_share",
+    "month_start", "is_complete", "department_id", "department_name", "construct", "score_kind", "score", "promoter_share",
     "detractor_share", "respondents", "is_suppressed",
 )
 
@@ -28,7 +29,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
     return [
         schema(COLUMNS),
         grain(("month_start", "department_id", "construct")),
-        *not_null("month_start", "department_id", "construct", "respondents", "is_suppressed"),
+        *not_null("month_start", "is_complete", "department_id", "construct", "is_suppressed"),
         departments_known("department_id", ctx, extra=[TOTAL]),
         Expect("ExpectColumnValuesToBeInSet",
                {"column": "construct", "value_set": ["usefulness", "resistance", "psychological_safety", "tool_nps", "enps"]},
@@ -42,7 +43,6 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
 
 def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
     return [
-        privacy_floor(RELATION, "respondents", ["score", "promoter_share", "detractor_share"], ctx),
         SqlExpect(
             label="range: mean constructs in [0, 100]",
             sql=f"""
@@ -52,29 +52,19 @@ def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
         ),
         SqlExpect(
             # Respondents appear twice: per department and in the organisation total, which must be
-            # their sum (each respondent answers for one department).
+            # their sum (each respondent answers for one department) where every part is published.
             label="consistency: total respondents equal the sum over departments",
             sql=f"""
                 with parts as (
-                    select month_start, construct, sum(respondents) as respondents
+                    select month_start, construct, sum(respondents) as respondents,
+                           count(*) filter (where is_suppressed) as hidden
                     from {{marts}}.{RELATION} where department_id <> '{TOTAL}' group by 1, 2
                 )
                 select count(*) || ' mismatches', count(*) = 0
                 from {{marts}}.{RELATION} t
                 left join parts p on p.month_start = t.month_start and p.construct = t.construct
-                where t.department_id = '{TOTAL}' and t.respondents <> coalesce(p.respondents, -1)
-            """,
-        ),
-        SqlExpect(
-            label="privacy floor: no total published beside exactly one hidden department (complementary suppression)",
-            sql=f"""
-                with groups as (
-                    select month_start, construct,
-                           sum(case when department_id <> '{TOTAL}' and is_suppressed then 1 else 0 end) as hidden,
-                           max(case when department_id = '{TOTAL}' and not is_suppressed then 1 else 0 end) as total_published
-                    from {{marts}}.{RELATION} group by 1, 2
-                )
-                select count(*) || ' groups', count(*) = 0 from groups where hidden = 1 and total_published = 1
+                where t.department_id = '{TOTAL}' and not t.is_suppressed and coalesce(p.hidden, 0) = 0
+                  and t.respondents <> coalesce(p.respondents, -1)
             """,
         ),
         freshness(ctx, RELATION, "month_start", MAX_DELAY_DAYS, SURVEY_TABLES),

@@ -8,7 +8,6 @@ from expectations.suites.adoption_common import (
     freshness,
     grain,
     not_null,
-    privacy_floor,
     schema,
     volume,
 )
@@ -38,7 +37,6 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
 
 def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
     return [
-        privacy_floor(RELATION, "headcount", ["weekly_active_users", "wau_share", "adoption_phase"], ctx),
         SqlExpect(
             label="consistency: embedded only after the configured run of weeks at the embedded share",
             sql=f"""

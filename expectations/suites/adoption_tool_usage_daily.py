@@ -17,9 +17,9 @@ RELATION = "tool_usage_daily"
 # Vendors report usage one to three days late; a week without a new day means a feed stopped.
 USAGE_MAX_DELAY_DAYS = 7
 COLUMNS = (
-    "usage_date", "tool", "department_id", "department_name", "capability", "seats", "daily_active_users",
+    "usage_date", "tool", "department_id", "department_name", "capability", "people", "seats", "daily_active_users",
     "weekly_active_users", "monthly_active_users", "activation_rate", "stickiness", "intensity", "intensity_unit",
-    "idle_seats", "idle_seat_monthly_cost_eur", "acceptance_rate",
+    "idle_seats", "idle_seat_monthly_cost_eur", "acceptance_rate", "is_suppressed",
 )
 
 
@@ -27,7 +27,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
     return [
         schema(COLUMNS),
         grain(("usage_date", "tool", "department_id")),
-        *not_null("usage_date", "tool", "department_id"),
+        *not_null("usage_date", "tool", "department_id", "is_suppressed"),
         departments_known("department_id", ctx),
         *(between(c, 0, 1) for c in ("activation_rate", "stickiness", "acceptance_rate")),
         *(between(c, 0, None) for c in ("seats", "daily_active_users", "idle_seats", "idle_seat_monthly_cost_eur", "intensity")),
@@ -47,7 +47,7 @@ def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
         ),
         SqlExpect(
             # The same seats appear in the fragmentation mart: its month-end seats per tool must be
-            # the sum over departments here on the month's last reported day.
+            # the sum over departments here on the month's last reported day, where both are published.
             label="consistency: month-end seats equal silo.ai_tool_fragmentation seats",
             sql=f"""
                 with month_end as (
@@ -55,7 +55,8 @@ def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
                     from {{marts}}.{RELATION} group by 1
                 ),
                 usage_seats as (
-                    select date_trunc('month', u.usage_date) as month_start, u.tool, sum(u.seats) as seats
+                    select date_trunc('month', u.usage_date) as month_start, u.tool, sum(u.seats) as seats,
+                           count(*) filter (where u.is_suppressed) as hidden
                     from {{marts}}.{RELATION} u
                     join month_end m on m.last_day = u.usage_date
                     group by 1, 2
@@ -64,7 +65,7 @@ def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
                     select f.month_start, f.tool, f.seats, u.seats as usage_seats
                     from {{marts}}.ai_tool_fragmentation f
                     left join usage_seats u on u.month_start = f.month_start and u.tool = f.tool
-                    where f.seats <> coalesce(u.seats, 0)
+                    where not f.is_suppressed and coalesce(u.hidden, 0) = 0 and f.seats <> coalesce(u.seats, 0)
                 )
                 select count(*) || ' month x tool mismatches', count(*) = 0 from mismatches
             """,

@@ -8,7 +8,6 @@ from expectations.suites.adoption_common import (
     freshness,
     grain,
     not_null,
-    privacy_floor,
     schema,
     volume,
 )
@@ -17,11 +16,11 @@ TABLE = "adoption.training_monthly"
 RELATION = "training_monthly"
 MAX_DELAY_DAYS = 62
 COLUMNS = (
-    "month_start", "department_id", "department_name", "headcount", "participants", "completers",
+    "month_start", "is_complete", "department_id", "department_name", "headcount", "participants", "completers",
     "participation_rate", "completion_rate", "module_starts_in_month", "module_completions_in_month",
     "skill_gain_people", "skill_gain_points", "is_skill_gain_suppressed", "use_case_proposals",
     "use_case_proposals_implemented", "ai_tool_tickets", "ai_active_people", "supported_use_per_100_active",
-    "champions",
+    "champions", "is_suppressed",
 )
 
 
@@ -29,7 +28,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
     return [
         schema(COLUMNS),
         grain(("month_start", "department_id")),
-        *not_null("month_start", "department_id", "headcount"),
+        *not_null("month_start", "is_complete", "department_id", "headcount", "is_suppressed"),
         departments_known("department_id", ctx),
         between("participation_rate", 0, 1),
         between("completion_rate", 0, 1),
@@ -40,7 +39,6 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
 
 def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
     return [
-        privacy_floor(RELATION, "skill_gain_people", ["skill_gain_points"], ctx, flag_column="is_skill_gain_suppressed"),
         SqlExpect(
             label="range: completers <= participants <= headcount",
             sql=f"""

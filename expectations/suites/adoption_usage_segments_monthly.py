@@ -16,8 +16,9 @@ TABLE = "adoption.usage_segments_monthly"
 RELATION = "usage_segments_monthly"
 MAX_DELAY_DAYS = 62
 COLUMNS = (
-    "month_start", "reference_date", "tool", "department_id", "department_name", "seat_holders", "active_people",
+    "month_start", "is_complete", "reference_date", "tool", "department_id", "department_name", "people", "seat_holders", "active_people",
     "power_users", "habitual_users", "occasional_users", "licensed_inactive", "habitual_or_power_share",
+    "is_suppressed",
 )
 
 
@@ -25,7 +26,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
     return [
         schema(COLUMNS),
         grain(("month_start", "tool", "department_id")),
-        *not_null("month_start", "tool", "department_id", "active_people"),
+        *not_null("month_start", "is_complete", "tool", "department_id", "is_suppressed"),
         departments_known("department_id", ctx),
         between("habitual_or_power_share", 0, 1),
         *volume(ctx, RELATION, USAGE_TABLES)[0],
@@ -35,10 +36,17 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
 def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
     return [
         SqlExpect(
+            # Rows below the privacy floor are suppressed (the privacy check); every other row has its counts.
+            label="key not null: active_people where published",
+            sql=f"select count(*) || ' rows', count(*) = 0 from {{marts}}.{RELATION} "
+                "where not is_suppressed and active_people is null",
+        ),
+        SqlExpect(
             label="consistency: the four segments add up to the people counted, active ones to active_people",
             sql=f"""
                 select count(*), count(*) = 0 from {{marts}}.{RELATION}
                 where power_users + habitual_users + occasional_users <> active_people
+                   or power_users + habitual_users + occasional_users + licensed_inactive <> people
                    or power_users + habitual_users + occasional_users + licensed_inactive < seat_holders
                    or licensed_inactive > seat_holders
             """,

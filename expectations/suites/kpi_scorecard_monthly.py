@@ -17,8 +17,9 @@ RELATION = "scorecard_monthly"
 MAX_DELAY_DAYS = 45
 SOURCES = USAGE_TABLES + TICKET_TABLES
 COLUMNS = (
-    "month_start", "department_id", "department_name", "kpi", "kpi_unit", "is_shared", "owner_departments",
+    "month_start", "is_complete", "department_id", "department_name", "kpi", "kpi_unit", "is_shared", "owner_departments",
     "baseline_value", "current_value", "target_value", "direction", "observations", "status",
+    "is_suppressed",
 )
 
 
@@ -26,9 +27,9 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
     return [
         schema(COLUMNS),
         grain(("month_start", "department_id", "kpi")),
-        *not_null("month_start", "department_id", "kpi", "status"),
+        *not_null("month_start", "is_complete", "department_id", "kpi", "status", "is_suppressed"),
         departments_known("department_id", ctx),
-        Expect("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["on_track", "at_risk", "off_track", "no_data"]},
+        Expect("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["on_track", "at_risk", "off_track", "no_data", "incomplete", "suppressed"]},
                label="range: status"),
         *volume(ctx, RELATION, SOURCES)[0],
     ]

@@ -14,7 +14,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
             {
                 "column_set": [
                     "department_id", "department_name", "role_family", "as_of_date",
-                    "headcount", "joiners_last_90_days", "leavers_last_90_days",
+                    "headcount", "joiners_last_90_days", "leavers_last_90_days", "is_suppressed",
                 ],
                 "exact_match": True,
             },

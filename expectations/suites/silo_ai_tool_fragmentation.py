@@ -15,8 +15,8 @@ TABLE = "silo.ai_tool_fragmentation"
 RELATION = "ai_tool_fragmentation"
 MAX_DELAY_DAYS = 45
 COLUMNS = (
-    "month_start", "capability", "tool", "vendor", "tools_in_capability", "departments", "department_names",
-    "seats", "active_users", "is_island", "island_department_id", "duplicate_spend_eur",
+    "month_start", "is_complete", "capability", "tool", "vendor", "tools_in_capability", "departments", "department_names",
+    "people", "seats", "active_users", "is_island", "island_department_id", "duplicate_spend_eur", "is_suppressed",
 )
 
 
@@ -24,7 +24,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
     return [
         schema(COLUMNS),
         grain(("month_start", "capability", "tool")),
-        *not_null("month_start", "capability", "tool", "is_island", "duplicate_spend_eur"),
+        *not_null("month_start", "is_complete", "capability", "tool", "is_island", "is_suppressed"),
         Expect("ExpectColumnValuesToBeInSet",
                {"column": "island_department_id", "value_set": sorted(ctx.department_ids)},
                label="referential integrity: island_department_id in dim_department"),

@@ -18,7 +18,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
             "ExpectTableColumnsToMatchSet",
             {
                 "column_set": [
-                    "month_start", "is_cross_functional", "epics_resolved", "departments_per_epic_mean",
+                    "month_start", "is_complete", "is_cross_functional", "epics_resolved", "departments_per_epic_mean",
                     "lead_time_days_median", "lead_time_days_mean",
                 ],
                 "exact_match": True,

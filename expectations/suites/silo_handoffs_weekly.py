@@ -16,7 +16,7 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
             "ExpectTableColumnsToMatchSet",
             {
                 "column_set": [
-                    "week_start", "from_department_id", "from_department", "to_department_id", "to_department",
+                    "week_start", "is_complete", "from_department_id", "from_department", "to_department_id", "to_department",
                     "handoffs", "tickets_handed_off", "returning_handoffs", "handoffs_with_response",
                     "handoffs_passed_on", "handoffs_open",
                     "boundary_wait_calendar_hours_median", "boundary_wait_business_hours_median",

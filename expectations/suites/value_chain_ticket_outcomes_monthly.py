@@ -16,7 +16,7 @@ TABLE = "value_chain.ticket_outcomes_monthly"
 RELATION = "ticket_outcomes_monthly"
 MAX_DELAY_DAYS = 45
 COLUMNS = (
-    "month_start", "department_id", "department_name", "ai_assisted", "tickets_created", "tickets_solved",
+    "month_start", "is_complete", "department_id", "department_name", "ai_assisted", "tickets_created", "tickets_solved",
     "tickets_replied", "median_first_reply_minutes", "median_resolution_minutes", "median_first_reply_business_minutes",
     "median_resolution_business_minutes", "reopen_rate", "tickets_rated", "csat_good_share",
 )

@@ -101,15 +101,20 @@ class ArchipelagoDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = ArchipelagoDbtTranslator()
 
 
+def published_models_meta() -> dict[str, dict[str, Any]]:
+    """Published name -> the model's `meta` (published_as, grain, privacy, ...), from the manifest."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    models = {}
+    for node in manifest["nodes"].values():
+        meta = node.get("config", {}).get("meta") or {}
+        if node["resource_type"] == "model" and meta.get("published_as"):
+            models[meta["published_as"]] = {**meta, "asset_key": TRANSLATOR.get_asset_key(node)}
+    return dict(sorted(models.items()))
+
+
 def published_tables() -> dict[str, dg.AssetKey]:
     """Published name (e.g. `org.dim_department`) -> asset key of the mart, from the models' `meta.published_as`."""
-    manifest = json.loads(dbt_project().manifest_path.read_text())
-    tables = {}
-    for node in manifest["nodes"].values():
-        published_as = (node.get("config", {}).get("meta") or {}).get("published_as")
-        if node["resource_type"] == "model" and published_as:
-            tables[published_as] = TRANSLATOR.get_asset_key(node)
-    return dict(sorted(tables.items()))
+    return {name: meta["asset_key"] for name, meta in published_models_meta().items()}
 
 
 def dbt_target_path(home: Path) -> Path:

@@ -1,7 +1,7 @@
 """Source contracts on the raw layer: the share of records each extractor sent to quarantine.
 
 A record that breaks its source's contract goes to `quarantine.records` and the run goes on
-(DESIGN.md, failure behaviour). This check says when that stopped being the exception: one check
+(docs/quality_gate.md). This check says when that stopped being the exception: one check
 per source, on its first raw table (waiting for all of them), comparing what the source's extractors
 quarantined in the run with what they landed (`meta.ingestion_runs`):
 

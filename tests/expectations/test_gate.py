@@ -19,6 +19,7 @@ from archipelago_testing import isolated_env, materialize_everything, temp_insta
 
 from pipelines.assets.publish import PUBLISHED_ASSET_KEY
 from pipelines.checks.mart_suites import CHECK_NAME, relation_of
+from pipelines.checks.privacy_floor import CHECK_NAME as PRIVACY_CHECK
 from pipelines.publishing import PUBLISHED_FILE
 
 
@@ -65,7 +66,7 @@ def gate(story_build, tmp_path, monkeypatch):
 
         def run(self):
             selection = dg.AssetSelection.checks(
-                *[dg.AssetCheckKey(key, CHECK_NAME) for key in PUBLISHED.values()]
+                *[dg.AssetCheckKey(key, name) for key in PUBLISHED.values() for name in (CHECK_NAME, PRIVACY_CHECK)]
             ) | dg.AssetSelection.assets(PUBLISHED_ASSET_KEY)
             return materialize_everything(instance, selection=selection)
 
@@ -130,6 +131,8 @@ def test_a_clean_run_of_the_checks_passes_and_publishes(gate):
     assert result.success
     evaluations = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK_NAME]
     assert {e.asset_key for e in evaluations} == set(gate.tables.values()) and all(e.passed for e in evaluations)
+    privacy = [e for e in result.get_asset_check_evaluations() if e.check_name == PRIVACY_CHECK]
+    assert {e.asset_key for e in privacy} == set(gate.tables.values()) and all(e.passed for e in privacy)
     assert gate.published.read_bytes() != before
     with duckdb.connect(str(gate.published), read_only=True) as conn:
         assert conn.execute("select run_id from meta.publication").fetchone()[0] == result.run_id
@@ -168,34 +171,35 @@ def test_out_of_range_rate(gate, clean):
     assert str(bad).rstrip("0").rstrip(".") in observed or "unexpected_count" in observed
 
 
-def privacy_columns(table: str, expectation: str, details: dict, conn) -> tuple[str, str] | None:
-    """(n column, a published value column) of a privacy-floor expectation: from the helper's details,
-    else from the label ("... no score, share over fewer than k ...") and a people-count column."""
-    if "n_column" in details:
-        return details["n_column"], details["value_columns"][0]
-    match = re.search(r"no (\w+)", expectation)
-    columns = [r[0] for r in conn.execute(f"describe {table}").fetchall()]
-    counts = [c for c in columns if c in ("n", "respondents", "people", "n_people", "headcount", "participants")]
-    if match and match.group(1) in columns and counts:
-        return counts[0], match.group(1)
-    return None
-
-
-def test_unsuppressed_small_group(gate, clean):
-    with duckdb.connect(str(gate.published), read_only=True) as conn:
-        found = [(t, e, d, privacy_columns(t, e, d, conn)) for t, e, d in clean if e.startswith("privacy floor:")]
-    found = sorted((f for f in found if f[3]), key=lambda f: (f[0].startswith("org."), f[0], f[1]))
-    if not found:
-        pytest.skip("no published table has a blocking privacy-floor expectation yet")
-    table, _, details, (n, value) = found[0]
+def test_a_people_figure_over_a_small_group_blocks_publication(gate):
+    """The generic privacy check (rule from the models' meta) fails on a deliberately broken mart: one
+    suppressed department-day of adoption.tool_usage_daily shows its daily active users again."""
+    table = "adoption.tool_usage_daily"
     relation = relation_of(gate.tables[table])
-    k = int(details.get("k", 5))
     before = gate.published.read_bytes()
-    # one published figure now stands for fewer than k people
-    gate.sql(f"update {relation} set {n} = {k - 1} where rowid = "
-             f"(select min(rowid) from {relation} where {value} is not null)")
-    observed = assert_blocked(gate, gate.run(), table, "privacy floor:", before)
-    assert observed.startswith("1 rows")
+    gate.sql(f"update {relation} set daily_active_users = 1 where rowid = "
+             f"(select min(rowid) from {relation} where is_suppressed)")
+    with duckdb.connect(str(gate.warehouse), read_only=True) as conn:
+        day, tool, department = conn.execute(
+            f"select usage_date, tool, department_id from {relation} where is_suppressed and daily_active_users = 1"
+        ).fetchone()
+    result = gate.run()
+    assert not result.success
+    assert gate.published.read_bytes() == before, "the last good publication must stay byte for byte"
+    [evaluation] = [e for e in result.get_asset_check_evaluations()
+                    if e.check_name == PRIVACY_CHECK and e.asset_key == gate.tables[table]]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    row_key = f"usage_date={day}, tool={tool}, department_id={department}"
+    assert table in evaluation.description and row_key in evaluation.description
+    assert "column daily_active_users" in evaluation.description
+    others = [e for e in result.get_asset_check_evaluations() if e.check_name == PRIVACY_CHECK and e.asset_key != gate.tables[table]]
+    assert others and all(e.passed for e in others)
+    with duckdb.connect(str(gate.warehouse), read_only=True) as conn:
+        stored = conn.execute(
+            "select observed_value from meta.check_results where run_id = ? and table_name = ? and not success "
+            "and severity = 'blocking' and expectation like 'privacy floor%'", [result.run_id, table]).fetchall()
+        published_runs = conn.execute("select count(*) from meta.publication where run_id = ?", [result.run_id]).fetchone()[0]
+    assert stored and row_key in stored[0][0] and published_runs == 0
 
 
 def test_stale_source(gate, clean):

@@ -15,7 +15,6 @@ from expectations.spec import (
     freshness_sql,
     grain_unique_sql,
     keys_not_null_sql,
-    privacy_floor_expectation,
     rate_between,
     rate_between_sql,
     referential_integrity_sql,
@@ -86,21 +85,6 @@ def test_rate_between_with_great_expectations(conn):
     assert ok.success and ok.expectation == "range: rate between 0 and 1"
     [failed] = run_suite(conn, "t.bad", _bad(conn, "update marts.bad set rate = -0.5 where n = 7"), suite, CTX)
     assert not failed.success and failed.severity == WARNING and "-0.5" in failed.observed_value
-
-
-def test_privacy_floor(conn):
-    check = privacy_floor_expectation("n", "score", CTX)
-    assert check.label == "privacy floor: score only where n >= k=5"
-    assert _one(conn, check).success
-    # a score shown over 3 people
-    outcome = _one(conn, check, _bad(conn, "update marts.bad set score = 4.0, is_suppressed = false where n = 3"))
-    assert not outcome.success and outcome.observed_value == "1 rows break the floor (smallest n 3)"
-    # a small group with no figure but not flagged suppressed
-    outcome = _one(conn, check, _bad(conn, "update marts.bad set is_suppressed = false where n = 3"))
-    assert not outcome.success
-    # a larger k makes the 7-person row a breach too
-    stricter = privacy_floor_expectation("n", ["score"], SuiteContext(privacy_k=10))
-    assert _one(conn, stricter).observed_value == "1 rows break the floor (smallest n 7)"
 
 
 def test_referential_integrity_sql(conn):

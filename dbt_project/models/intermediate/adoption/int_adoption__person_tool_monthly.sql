@@ -7,7 +7,7 @@
     )
 }}
 -- Each person's use of each AI tool as of every month's reference day (its last day, or the as-of
--- day for the running month), over the trailing 12 weeks (METRICS.md §2, usage segment): weeks with
+-- day for the running month), over the trailing 12 weeks (docs/metrics.md, adoption marts, usage segment): weeks with
 -- any activity, active days, intensity per active day and its quartile and decile among the tool's
 -- active users. Seat holders without activity in the window are kept (licensed but inactive).
 -- Grain: month_start x actor_key x tool. Department is the person's on the reference day.

@@ -6,7 +6,7 @@
     on_schema_change='fail'
 ) }}
 -- Who acted on which ticket, when and how: reporter, assignee (being assigned), commenter and
--- changer (METRICS.md, tie). One row per action; rebuilt per ticket in incremental runs.
+-- changer (docs/metrics.md, tie). One row per action; rebuilt per ticket in incremental runs.
 -- person_key is null for customers and unresolved accounts; department_name is the actor's
 -- department on the day of the action (a mover's old actions keep the old department).
 with identities as (

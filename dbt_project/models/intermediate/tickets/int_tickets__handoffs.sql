@@ -5,7 +5,7 @@
     unique_key='ticket_id',
     on_schema_change='fail'
 ) }}
--- Cross-department handoffs (METRICS.md §1): a change of a ticket's responsible department.
+-- Cross-department handoffs (docs/metrics.md, silo marts): a change of a ticket's responsible department.
 -- Grain ticket_id x handoff_number. A group change inside one department (Support Tier 1 -> Tier 2)
 -- is not a handoff; states whose department is unknown are skipped, not counted as departments.
 -- boundary wait: from the handoff to the receiving department's first action (comment, status change

@@ -6,7 +6,7 @@
     on_schema_change='fail'
 ) }}
 -- One row per ticket: where it started, how many times its department changed, whether it
--- ping-ponged (METRICS.md: >= 3 responsible-department changes, or a return to a department it had
+-- ping-ponged (docs/metrics.md: >= 3 responsible-department changes, or a return to a department it had
 -- left), and its miscommunication labels. Grain ticket_id. Incremental: a run rebuilds the tickets
 -- that received source rows since its last run.
 with first_state as (

@@ -4,7 +4,7 @@
     unique_key='activity_week',
     on_schema_change='fail'
 ) }}
--- Collaboration ties (METRICS.md, E-I index): two people who acted on the same ticket in the same
+-- Collaboration ties (docs/metrics.md, E-I index): two people who acted on the same ticket in the same
 -- ISO week (assignee, commenter, reporter, changer), counted once per pair and week however many
 -- tickets they shared. Grain activity_week x person_key_a x person_key_b (person_key_a < person_key_b).
 -- Each person's department is the one of their last action that week. An incremental run

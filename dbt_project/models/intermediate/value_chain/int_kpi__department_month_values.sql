@@ -41,8 +41,10 @@ weekly_active as (
 ),
 
 wau as (
-    select headcount.month_start, headcount.department_name, 'weekly_active_ai_users_pct' as kpi,
-        1.0 * coalesce(weekly_active.active_people, 0) / headcount.people as kpi_value,
+    select headcount.month_start, headcount.department_name, 'weekly_active_ai_users_share' as kpi,
+        -- A people figure: published only for departments of at least k people.
+        case when headcount.people >= {{ var('privacy_k') | int }}
+             then 1.0 * coalesce(weekly_active.active_people, 0) / headcount.people end as kpi_value,
         headcount.people as observations
     from headcount
     inner join last_reported_day on last_reported_day.month_start = headcount.month_start
@@ -57,7 +59,7 @@ nps as (
 ),
 
 training as (
-    select month_start, department_name, 'training_completion_pct' as kpi, completion_rate as kpi_value, headcount as observations
+    select month_start, department_name, 'training_completion_share' as kpi, completion_rate as kpi_value, headcount as observations
     from {{ ref('training_monthly') }}
 ),
 

@@ -1,9 +1,9 @@
--- Survey sentiment per month, department and construct (METRICS §2): perceived usefulness,
+-- Survey sentiment per month, department and construct (docs/metrics.md#adoptionsentiment_monthly): perceived usefulness,
 -- resistance and psychological safety as the mean answer rescaled to 0-100; tool NPS and eNPS as
 -- % promoters (9-10) - % detractors (0-6), in [-100, 100]. Each month also has an organisation row
 -- (department_id 'all_departments'). Privacy floor k with complementary suppression: a figure over
 -- fewer than k respondents is NULL, and so is the next smallest department where a total and all
--- but one department would give the hidden one away.
+-- but one department would give the hidden one away. A suppressed row withholds its respondents too.
 {% set k = var('privacy_k') | int %}
 
 with responses as (
@@ -67,6 +67,7 @@ suppression as (
 
 select
     cast(aggregated.response_month as date) as month_start,
+    {{ period_is_complete('aggregated.response_month', 'month') }} as is_complete,
     cast(aggregated.department_id as {{ dbt.type_string() }}) as department_id,
     cast(aggregated.department_name as {{ dbt.type_string() }}) as department_name,
     cast(aggregated.construct as {{ dbt.type_string() }}) as construct,
@@ -81,7 +82,7 @@ select
               then aggregated.promoter_share end as {{ type_double() }}) as promoter_share,
     cast(case when not suppression.is_suppressed and aggregated.construct in ('tool_nps', 'enps')
               then aggregated.detractor_share end as {{ type_double() }}) as detractor_share,
-    cast(aggregated.respondents as {{ dbt.type_bigint() }}) as respondents,
+    cast({{ unless_suppressed('aggregated.respondents', 'suppression.is_suppressed') }} as {{ dbt.type_bigint() }}) as respondents,
     suppression.is_suppressed
 from aggregated
 inner join suppression

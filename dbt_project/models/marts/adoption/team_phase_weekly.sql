@@ -1,7 +1,10 @@
--- Adoption phase per ISO week, AI tool and team, from the four-phase model (context/003):
--- awareness (trained or licensed, WAU share below the pilot threshold), pilot, scaling, and
--- embedded once the share stays at or above the embedded threshold for N consecutive weeks.
--- Teams smaller than the privacy floor publish counts of zero people only: share and phase are NULL.
+-- Adoption phase per ISO week, AI tool and team, from the four-phase model of the article on
+-- change metrics (docs/metrics.md#adoptionteam_phase_weekly): awareness (trained or licensed, WAU
+-- share below the pilot threshold), pilot, scaling, and embedded once the share stays at or above the
+-- embedded threshold for N consecutive weeks. Privacy floor k on the team's headcount (org structure,
+-- published): below k every people figure is NULL. The department's own figures are published in
+-- adoption.tool_usage_daily (its WAU on a Sunday is the ISO week's), so where exactly one team of a
+-- department is hidden the next smallest team is hidden too (complementary suppression).
 {% set pilot = var('adoption_phase_pilot_share', 0.10) %}
 {% set scaling = var('adoption_phase_scaling_share', 0.40) %}
 {% set embedded = var('adoption_phase_embedded_share', 0.70) %}
@@ -42,6 +45,18 @@ counted as (
              then row_number() over (partition by tool, department_name, team_name, is_high, streak_group order by week_start)
              else 0 end as consecutive_high_weeks
     from streaks
+),
+
+with_department as (
+    -- The department as the published total of its teams (always counted as published: safe side).
+    select week_start, tool, department_name, team_name, headcount from weekly
+    union all
+    select week_start, tool, department_name, '__department__', {{ k }} from weekly
+    group by week_start, tool, department_name
+),
+
+suppression as (
+    {{ complementary_suppression('with_department', ['week_start', 'tool', 'department_name'], 'team_name', '__department__', 'headcount', k) }}
 )
 
 select
@@ -51,18 +66,23 @@ select
     cast({{ dbt.concat([department_id('counted.department_name'), "'__'", department_id('counted.team_name')]) }} as {{ dbt.type_string() }}) as team_id,
     cast(counted.team_name as {{ dbt.type_string() }}) as team_name,
     cast(counted.headcount as {{ dbt.type_bigint() }}) as headcount,
-    cast(case when counted.headcount >= {{ k }} then counted.seat_holders end as {{ dbt.type_bigint() }}) as seat_holders,
-    cast(case when counted.headcount >= {{ k }} then counted.trained_people end as {{ dbt.type_bigint() }}) as trained_people,
-    cast(case when counted.headcount >= {{ k }} then counted.weekly_active_users end as {{ dbt.type_bigint() }}) as weekly_active_users,
-    cast(case when counted.headcount >= {{ k }} then counted.wau_share end as {{ type_double() }}) as wau_share,
-    cast(case when counted.headcount >= {{ k }} then counted.consecutive_high_weeks end as {{ dbt.type_int() }}) as consecutive_embedded_weeks,
+    cast(case when not suppression.is_suppressed then counted.seat_holders end as {{ dbt.type_bigint() }}) as seat_holders,
+    cast(case when not suppression.is_suppressed then counted.trained_people end as {{ dbt.type_bigint() }}) as trained_people,
+    cast(case when not suppression.is_suppressed then counted.weekly_active_users end as {{ dbt.type_bigint() }}) as weekly_active_users,
+    cast(case when not suppression.is_suppressed then counted.wau_share end as {{ type_double() }}) as wau_share,
+    cast(case when not suppression.is_suppressed then counted.consecutive_high_weeks end as {{ dbt.type_int() }}) as consecutive_embedded_weeks,
     cast(case
-        when counted.headcount < {{ k }} then null
+        when suppression.is_suppressed then null
         when counted.wau_share >= {{ embedded }} and counted.consecutive_high_weeks >= {{ embedded_weeks }} then 'embedded'
         when counted.wau_share >= {{ scaling }} then 'scaling'
         when counted.wau_share >= {{ pilot }} then 'pilot'
         when counted.seat_holders > 0 or counted.trained_people > 0 or counted.weekly_active_users > 0 then 'awareness'
         else 'not_started'
     end as {{ dbt.type_string() }}) as adoption_phase,
-    counted.headcount < {{ k }} as is_suppressed
+    suppression.is_suppressed
 from counted
+inner join suppression
+    on suppression.week_start = counted.week_start
+    and suppression.tool = counted.tool
+    and suppression.department_name = counted.department_name
+    and suppression.team_name = counted.team_name

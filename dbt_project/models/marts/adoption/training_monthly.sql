@@ -1,8 +1,9 @@
--- AI training per month and department (METRICS §2): participation and completion = people in the
--- department at month end who had started / completed an AI module by then, over its headcount;
--- starts and completions within the month; skill gain = mean (post - pre) assessment of the
--- department's completers with both scores so far. Department level: counts are not suppressed;
--- the skill-gain mean is an assessment average and follows the privacy floor k. Innovation: AI
+-- AI training per month and department (docs/metrics.md#adoptiontraining_monthly): participation and
+-- completion = people in the department at month end who had started / completed an AI module by
+-- then, over its headcount; starts and completions within the month; skill gain = mean (post - pre)
+-- assessment of the department's completers with both scores so far. Privacy floor k: a department
+-- below k people at month end publishes its headcount (org structure) and nothing else; the
+-- skill-gain mean has its own group (the people with both scores) and its own flag. Innovation: AI
 -- use-case proposals (issues of the Jira projects in var use_case_jira_projects) created in the month
 -- by the department's people, and how many of them were implemented (resolution Done).
 -- Supported use: AI-tool support tickets (ServiceNow incidents of the subcategories in var
@@ -186,46 +187,53 @@ headcounts as (
     from members
     left join person_training on person_training.person_key = members.person_key
     group by members.month_start, members.department_name
+),
+
+flagged as (
+    select headcounts.*, headcounts.headcount < {{ k }} as is_suppressed
+    from headcounts
 )
 
 select
-    cast(headcounts.month_start as date) as month_start,
-    cast(lower(replace(headcounts.department_name, ' ', '_')) as {{ dbt.type_string() }}) as department_id,
-    cast(headcounts.department_name as {{ dbt.type_string() }}) as department_name,
-    cast(headcounts.headcount as {{ dbt.type_bigint() }}) as headcount,
-    cast(headcounts.participants as {{ dbt.type_bigint() }}) as participants,
-    cast(headcounts.completers as {{ dbt.type_bigint() }}) as completers,
-    cast(case when headcounts.headcount > 0 then 1.0 * headcounts.participants / headcounts.headcount end as {{ type_double() }}) as participation_rate,
-    cast(case when headcounts.headcount > 0 then 1.0 * headcounts.completers / headcounts.headcount end as {{ type_double() }}) as completion_rate,
-    cast(coalesce(in_month_totals.module_starts, 0) as {{ dbt.type_bigint() }}) as module_starts_in_month,
-    cast(coalesce(in_month_totals.module_completions, 0) as {{ dbt.type_bigint() }}) as module_completions_in_month,
-    cast(coalesce(skill.skill_gain_people, 0) as {{ dbt.type_bigint() }}) as skill_gain_people,
-    cast(case when skill.skill_gain_people >= {{ k }} then skill.skill_gain_points end as {{ type_double() }}) as skill_gain_points,
-    coalesce(skill.skill_gain_people, 0) < {{ k }} as is_skill_gain_suppressed,
-    cast(coalesce(proposals.use_case_proposals, 0) as {{ dbt.type_bigint() }}) as use_case_proposals,
-    cast(coalesce(proposals.use_case_proposals_implemented, 0) as {{ dbt.type_bigint() }}) as use_case_proposals_implemented,
-    cast(coalesce(supported_tickets.ai_tool_tickets, 0) as {{ dbt.type_bigint() }}) as ai_tool_tickets,
-    cast(coalesce(ai_active.ai_active_people, 0) as {{ dbt.type_bigint() }}) as ai_active_people,
-    cast(case when ai_active.ai_active_people > 0
+    cast(flagged.month_start as date) as month_start,
+    {{ period_is_complete('flagged.month_start', 'month') }} as is_complete,
+    cast(lower(replace(flagged.department_name, ' ', '_')) as {{ dbt.type_string() }}) as department_id,
+    cast(flagged.department_name as {{ dbt.type_string() }}) as department_name,
+    cast(flagged.headcount as {{ dbt.type_bigint() }}) as headcount,
+    cast({{ unless_suppressed("flagged.participants", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as participants,
+    cast({{ unless_suppressed("flagged.completers", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as completers,
+    cast({{ unless_suppressed("case when flagged.headcount > 0 then 1.0 * flagged.participants / flagged.headcount end", 'flagged.is_suppressed') }} as {{ type_double() }}) as participation_rate,
+    cast({{ unless_suppressed("case when flagged.headcount > 0 then 1.0 * flagged.completers / flagged.headcount end", 'flagged.is_suppressed') }} as {{ type_double() }}) as completion_rate,
+    cast({{ unless_suppressed("coalesce(in_month_totals.module_starts, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as module_starts_in_month,
+    cast({{ unless_suppressed("coalesce(in_month_totals.module_completions, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as module_completions_in_month,
+    cast(case when not flagged.is_suppressed and skill.skill_gain_people >= {{ k }} then skill.skill_gain_people end as {{ dbt.type_bigint() }}) as skill_gain_people,
+    cast(case when not flagged.is_suppressed and skill.skill_gain_people >= {{ k }} then skill.skill_gain_points end as {{ type_double() }}) as skill_gain_points,
+    flagged.is_suppressed or coalesce(skill.skill_gain_people, 0) < {{ k }} as is_skill_gain_suppressed,
+    cast({{ unless_suppressed("coalesce(proposals.use_case_proposals, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as use_case_proposals,
+    cast({{ unless_suppressed("coalesce(proposals.use_case_proposals_implemented, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as use_case_proposals_implemented,
+    cast({{ unless_suppressed("coalesce(supported_tickets.ai_tool_tickets, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as ai_tool_tickets,
+    cast({{ unless_suppressed("coalesce(ai_active.ai_active_people, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as ai_active_people,
+    cast(case when flagged.is_suppressed then null when ai_active.ai_active_people > 0
         then 100.0 * coalesce(supported_tickets.ai_tool_tickets, 0) / ai_active.ai_active_people
     end as {{ type_double() }}) as supported_use_per_100_active,
-    cast(coalesce(champions.champions, 0) as {{ dbt.type_bigint() }}) as champions
-from headcounts
+    cast({{ unless_suppressed("coalesce(champions.champions, 0)", 'flagged.is_suppressed') }} as {{ dbt.type_bigint() }}) as champions,
+    flagged.is_suppressed
+from flagged
 left join in_month_totals
-    on in_month_totals.month_start = headcounts.month_start
-    and in_month_totals.department_name = headcounts.department_name
+    on in_month_totals.month_start = flagged.month_start
+    and in_month_totals.department_name = flagged.department_name
 left join skill
-    on skill.month_start = headcounts.month_start
-    and skill.department_name = headcounts.department_name
+    on skill.month_start = flagged.month_start
+    and skill.department_name = flagged.department_name
 left join proposals
-    on proposals.month_start = headcounts.month_start
-    and proposals.department_name = headcounts.department_name
+    on proposals.month_start = flagged.month_start
+    and proposals.department_name = flagged.department_name
 left join supported_tickets
-    on supported_tickets.month_start = headcounts.month_start
-    and supported_tickets.department_name = headcounts.department_name
+    on supported_tickets.month_start = flagged.month_start
+    and supported_tickets.department_name = flagged.department_name
 left join ai_active
-    on ai_active.month_start = headcounts.month_start
-    and ai_active.department_name = headcounts.department_name
+    on ai_active.month_start = flagged.month_start
+    and ai_active.department_name = flagged.department_name
 left join champions
-    on champions.month_start = headcounts.month_start
-    and champions.department_name = headcounts.department_name
+    on champions.month_start = flagged.month_start
+    and champions.department_name = flagged.department_name

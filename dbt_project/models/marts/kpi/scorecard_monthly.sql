@@ -1,10 +1,15 @@
--- KPI scorecard per month, department and KPI (METRICS §4): at most nine core KPIs, each with
--- baseline (observation-weighted mean of the first var kpi_baseline_months months with data), current
--- value, target (config/kpi_targets.csv) and status: on_track when the target is met, at_risk when
--- within at_risk_margin of it, off_track beyond, no_data without a value. A shared cross-functional
+-- KPI scorecard per month, department and KPI (docs/metrics.md#kpiscorecard_monthly): at most nine
+-- core KPIs, each with baseline (observation-weighted mean of the first var kpi_baseline_months
+-- complete months with data), current value, target (config/kpi_targets.csv) and status: on_track
+-- when the target is met, at_risk when within at_risk_margin of it, off_track beyond, no_data without
+-- a value, incomplete while the month is not over (its value is shown, not scored), suppressed for a
+-- people KPI over fewer than k people (value and baseline withheld). A shared cross-functional
 -- KPI (is_shared) is one target owned by several departments: each owner gets a row carrying the
 -- owners' combined value (weighted by observations: exact for shares, approximate for medians/NPS).
 {% set baseline_months = var('kpi_baseline_months', 3) %}
+{% set k = var('privacy_k') | int %}
+{#- KPIs that describe people (their observations are people or respondents): the privacy floor applies. -#}
+{% set people_kpis = ['weekly_active_ai_users_share', 'tool_nps', 'training_completion_share'] %}
 
 with values_ as (
     select * from {{ ref('int_kpi__department_month_values') }}
@@ -91,12 +96,27 @@ measured as (
         chosen.owner_list, chosen.target_value, chosen.direction, chosen.at_risk_margin, chosen.unit
 ),
 
-ranked as (
+with_kind as (
     select
         measured.*,
-        case when current_value is not null
-             then row_number() over (partition by department_id, kpi, current_value is not null order by month_start) end as data_month_number
+        {{ period_is_complete('measured.month_start', 'month') }} as is_complete,
+        measured.kpi in ({% for kpi in people_kpis %}'{{ kpi }}'{% if not loop.last %}, {% endif %}{% endfor %}) as is_people_kpi
     from measured
+),
+
+suppressed as (
+    select with_kind.*, coalesce(is_people_kpi and observations < {{ k }}, false) as is_suppressed
+    from with_kind
+),
+
+ranked as (
+    select
+        suppressed.*,
+        case when current_value is not null and is_complete and not is_suppressed
+             then row_number() over (
+                partition by department_id, kpi, current_value is not null and is_complete and not is_suppressed
+                order by month_start) end as data_month_number
+    from suppressed
 ),
 
 baselines as (
@@ -111,24 +131,30 @@ baselines as (
 
 select
     cast(ranked.month_start as date) as month_start,
+    ranked.is_complete,
     cast(ranked.department_id as {{ dbt.type_string() }}) as department_id,
     cast(ranked.department_name as {{ dbt.type_string() }}) as department_name,
     cast(ranked.kpi as {{ dbt.type_string() }}) as kpi,
     cast(ranked.unit as {{ dbt.type_string() }}) as kpi_unit,
     ranked.is_shared,
     cast(ranked.owner_departments as {{ dbt.type_string() }}) as owner_departments,
-    cast(baselines.baseline_value as {{ type_double() }}) as baseline_value,
-    cast(ranked.current_value as {{ type_double() }}) as current_value,
+    -- A people KPI's baseline is shown beside a month whose group is known to be at least k only.
+    cast(case when not ranked.is_suppressed and (not ranked.is_people_kpi or ranked.observations is not null)
+              then baselines.baseline_value end as {{ type_double() }}) as baseline_value,
+    cast({{ unless_suppressed('ranked.current_value', 'ranked.is_suppressed') }} as {{ type_double() }}) as current_value,
     cast(ranked.target_value as {{ type_double() }}) as target_value,
     cast(ranked.direction as {{ dbt.type_string() }}) as direction,
     cast(ranked.observations as {{ dbt.type_bigint() }}) as observations,
     cast(case
+        when ranked.is_suppressed then 'suppressed'
         when ranked.current_value is null then 'no_data'
+        when not ranked.is_complete then 'incomplete'
         when ranked.direction = 'higher' and ranked.current_value >= ranked.target_value then 'on_track'
         when ranked.direction = 'lower' and ranked.current_value <= ranked.target_value then 'on_track'
         when ranked.direction = 'higher' and ranked.current_value >= ranked.target_value - ranked.at_risk_margin then 'at_risk'
         when ranked.direction = 'lower' and ranked.current_value <= ranked.target_value + ranked.at_risk_margin then 'at_risk'
         else 'off_track'
-    end as {{ dbt.type_string() }}) as status
+    end as {{ dbt.type_string() }}) as status,
+    ranked.is_suppressed
 from ranked
 left join baselines on baselines.department_id = ranked.department_id and baselines.kpi = ranked.kpi

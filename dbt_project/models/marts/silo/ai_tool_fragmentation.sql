@@ -1,10 +1,14 @@
--- AI-tool fragmentation per month, capability and tool (METRICS §1): how many departments a tool
--- serves, whether it is an island (it serves exactly one department while another tool of the same
--- capability serves other departments) and the duplicate licence spend of an island = its seats in
--- that department x the catalogue's monthly seat price. A department counts as served when at least
--- var('fragmentation_min_department_users') of its people held a seat or used the tool that month,
--- so a single colleague who moved departments with their seat does not make a tool "shared".
-{% set min_users = var('fragmentation_min_department_users', 3) %}
+-- AI-tool fragmentation per month, capability and tool (docs/metrics.md#siloai_tool_fragmentation):
+-- how many departments a tool serves, whether it is an island (it serves exactly one department
+-- while another tool of the same capability serves other departments) and the duplicate licence
+-- spend of an island = its seats in that department x the catalogue's monthly seat price. A
+-- department counts as served when at least var('fragmentation_min_department_users') of its people,
+-- and never fewer than the privacy floor k, held a seat or used the tool that month, so a single
+-- colleague who moved departments with their seat does not make a tool "shared" and no department
+-- is named for fewer than k people. Seats and users of a tool with fewer than k people in the
+-- month are withheld (is_suppressed).
+{% set k = var('privacy_k') | int %}
+{% set min_users = [var('fragmentation_min_department_users', 3) | int, k] | max %}
 
 with daily as (
     select *
@@ -64,7 +68,8 @@ per_tool as (
         {{ dbt.listagg("case when is_served then department_name end", "', '", "order by department_name") }} as department_names,
         max(case when is_served then department_name end) as any_served_department,
         sum(month_end_seats) as seats,
-        sum(active_users) as active_users
+        sum(active_users) as active_users,
+        sum(users) as people
     from with_capability
     group by month_start, capability, tool
 ),
@@ -94,17 +99,21 @@ islands as (
 
 select
     cast(per_tool.month_start as date) as month_start,
+    {{ period_is_complete('per_tool.month_start', 'month') }} as is_complete,
     cast(per_tool.capability as {{ dbt.type_string() }}) as capability,
     cast(per_tool.tool as {{ dbt.type_string() }}) as tool,
     cast(per_tool.vendor as {{ dbt.type_string() }}) as vendor,
     cast(count(*) over (partition by per_tool.month_start, per_tool.capability) as {{ dbt.type_bigint() }}) as tools_in_capability,
     cast(per_tool.departments as {{ dbt.type_bigint() }}) as departments,
     cast(per_tool.department_names as {{ dbt.type_string() }}) as department_names,
-    cast(per_tool.seats as {{ dbt.type_bigint() }}) as seats,
-    cast(per_tool.active_users as {{ dbt.type_bigint() }}) as active_users,
+    cast({{ unless_suppressed('per_tool.people', 'per_tool.people < ' ~ k) }} as {{ dbt.type_bigint() }}) as people,
+    cast({{ unless_suppressed('per_tool.seats', 'per_tool.people < ' ~ k) }} as {{ dbt.type_bigint() }}) as seats,
+    cast({{ unless_suppressed('per_tool.active_users', 'per_tool.people < ' ~ k) }} as {{ dbt.type_bigint() }}) as active_users,
     islands.is_island,
     cast(case when islands.is_island then lower(replace(per_tool.any_served_department, ' ', '_')) end as {{ dbt.type_string() }}) as island_department_id,
-    cast(case when islands.is_island then island_seats.month_end_seats * per_tool.monthly_seat_price_eur else 0 end as {{ type_double() }}) as duplicate_spend_eur
+    cast(case when per_tool.people < {{ k }} then null
+              when islands.is_island then island_seats.month_end_seats * per_tool.monthly_seat_price_eur else 0 end as {{ type_double() }}) as duplicate_spend_eur,
+    per_tool.people < {{ k }} as is_suppressed
 from per_tool
 inner join islands on islands.month_start = per_tool.month_start and islands.tool = per_tool.tool
 left join with_capability as island_seats

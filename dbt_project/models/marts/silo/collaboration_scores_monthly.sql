@@ -1,8 +1,10 @@
--- Collaboration score per month, rating department and rated department (METRICS §1): the mean
+-- Collaboration score per month, rating department and rated department
+-- (docs/metrics.md#silocollaboration_scores_monthly): the mean
 -- 0-10 answer to "how well does your department work with department X", and the asymmetry
 -- score(A->B) - score(B->A). Privacy floor k on the raters of each pair: fewer than k and the score
 -- is NULL. No totals over rated departments are published, so no part can be recovered by
 -- subtraction and only primary suppression applies; an asymmetry needs both directions published.
+-- A suppressed pair withholds its raters count too.
 {% set k = var('privacy_k') | int %}
 
 with ratings as (
@@ -35,6 +37,7 @@ pairs as (
 
 select
     cast(pairs.response_month as date) as month_start,
+    {{ period_is_complete('pairs.response_month', 'month') }} as is_complete,
     cast(lower(replace(pairs.rater_department_name, ' ', '_')) as {{ dbt.type_string() }}) as rater_department_id,
     cast(lower(replace(pairs.rated_department_name, ' ', '_')) as {{ dbt.type_string() }}) as rated_department_id,
     cast(pairs.rater_department_name as {{ dbt.type_string() }}) as rater_department_name,
@@ -43,7 +46,7 @@ select
     cast(case when not pairs.is_suppressed then pairs.mean_score end as {{ type_double() }}) as score,
     cast(case when not pairs.is_suppressed and not reverse.is_suppressed
               then pairs.mean_score - reverse.mean_score end as {{ type_double() }}) as asymmetry,
-    cast(pairs.raters as {{ dbt.type_bigint() }}) as raters,
+    cast({{ unless_suppressed('pairs.raters', 'pairs.is_suppressed') }} as {{ dbt.type_bigint() }}) as raters,
     pairs.is_suppressed
 from pairs
 left join pairs as reverse

@@ -1,4 +1,5 @@
--- Silo figures per department and ISO week (METRICS.md §1). Grain week_start x department_id.
+-- Silo figures per department and ISO week (docs/metrics.md#silodepartment_openness_weekly).
+-- Grain week_start x department_id.
 --   E-I index = (E - I) / (E + I): E = ties from the department's people to other departments'
 --     people, I = ties inside it (int_tickets__ties: once per pair and week).
 --   openness = E / (E + I) for the department; organisation_openness = cross-department ties / all
@@ -173,6 +174,7 @@ joined as (
 
 select
     week_start,
+    {{ period_is_complete('week_start', 'week') }} as is_complete,
     {{ department_id('department_name') }} as department_id,
     department_name,
     case when not is_suppressed then people_with_ties end as people_with_ties,

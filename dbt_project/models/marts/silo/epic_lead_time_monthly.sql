@@ -1,4 +1,4 @@
--- Cross-functional lead time (METRICS.md §1): created -> resolved of Jira epics whose contributors
+-- Cross-functional lead time (docs/metrics.md#siloepic_lead_time_monthly): created -> resolved of Jira epics whose contributors
 -- span >= 2 departments, against single-department epics. A department contributes when it was
 -- responsible for the epic or one of its child issues at any time (int_tickets__state_history).
 -- Grain month_start (of the epic's resolution) x is_cross_functional. Epics are counted, not people.
@@ -42,6 +42,7 @@ epic_lead_times as (
 
 select
     month_start,
+    {{ period_is_complete('month_start', 'month') }} as is_complete,
     is_cross_functional,
     count(*) as epics_resolved,
     avg(cast(departments as double)) as departments_per_epic_mean,

@@ -1,12 +1,14 @@
 -- Handoff matrix: cross-department handoffs per ISO week from one department to another, across
 -- Jira, Zendesk and ServiceNow. Grain week_start x from_department_id x to_department_id.
--- Department level only (no person-level grouping), so no privacy suppression applies.
+-- Handoffs count tickets moving between departments, not people (docs/metrics.md#silohandoffs_weekly):
+-- no privacy floor applies.
 with handoffs as (
     select * from {{ ref('int_tickets__handoffs') }}
 )
 
 select
     handoff_week as week_start,
+    {{ period_is_complete('handoff_week', 'week') }} as is_complete,
     {{ department_id('from_department') }} as from_department_id,
     from_department,
     {{ department_id('to_department') }} as to_department_id,

@@ -1,4 +1,4 @@
--- Value chain of every initiative (METRICS §3): five links, each with the metric config/initiatives.csv
+-- Value chain of every initiative (docs/metrics.md#value_chaininitiative_links): five links, each with the metric config/initiatives.csv
 -- names, its baseline and current value for the target departments, delta = current - baseline,
 -- delta_pct = 100 * delta / baseline, and a difference-in-differences estimate against the
 -- departments not targeted: did_estimate = delta(target) - delta(comparison), did_estimate_pct =

@@ -1,4 +1,4 @@
--- Zendesk ticket outcomes per month, department and AI assistance (METRICS §3, links 3 and 4).
+-- Zendesk ticket outcomes per month, department and AI assistance (docs/metrics.md#value_chainticket_outcomes_monthly).
 -- Tickets belong to the month they were created in and to the department of their first group.
 -- first reply and resolution: medians in calendar minutes (resolution over solved tickets), and in
 -- business minutes of the schedule the ticket's first group follows (config/calendars.yml);
@@ -12,6 +12,7 @@ with tickets as (
 
 select
     cast({{ dbt.date_trunc('month', 'created_on') }} as date) as month_start,
+    {{ period_is_complete(dbt.date_trunc('month', 'created_on'), 'month') }} as is_complete,
     cast({{ department_id('department_name') }} as {{ dbt.type_string() }}) as department_id,
     cast(department_name as {{ dbt.type_string() }}) as department_name,
     is_ai_assisted as ai_assisted,
@@ -30,4 +31,4 @@ select
               then 1.0 * sum(case when is_rated_good then 1 else 0 end) / sum(case when is_rated then 1 else 0 end)
          end as {{ type_double() }}) as csat_good_share
 from tickets
-group by 1, 2, 3, 4
+group by 1, 2, 3, 4, 5
