@@ -1,10 +1,12 @@
 """The privacy rule on every published table of the demo organisation, and periods that say they are partial.
 
-The story build publishes with k = 5. A copy of its warehouse rebuilds the marts with k = 1 (nothing
-suppressed: every group's true size) and a run date inside October (so October is a partial month).
-Per published table and privacy rule (read from the models' meta, as the blocking check reads it), a
-group of exactly k - 1 = 4 people exists and is published with every people figure NULL and flagged,
-its size withheld unless it is org structure, while groups of k or more are published.
+The story build publishes with k = 5, so its groups of 5 or more show their size. A copy of its
+warehouse rebuilds the marts with a larger k (7, and 15 for the department figures of training,
+whose smallest department has 14 people) and a run date inside October (a partial month). Per
+published table and privacy rule (read from the models' meta, as the blocking check reads it),
+the groups of exactly k - 1 people the story publishes are, in the rebuild, kept as rows with every
+people figure NULL, flagged, and their size withheld unless it is org structure; groups of k or
+more stay published.
 """
 
 from __future__ import annotations
@@ -22,33 +24,44 @@ from expectations.privacy_rule import parse_rule
 from pipelines.assets.dbt import DBT_PROJECT_DIR, dbt_executable, published_models_meta
 from pipelines.checks.mart_suites import relation_of
 
-K = 5
-PARTIAL_RUN_DATE = dt.date(2026, 10, 20)  # October not over yet
+PUBLISHED_K = 5
+K = 7
+# Rules whose story has no group of K - 1: a rebuild of that model alone with a k that fits the story.
+K_FOR = {("adoption.training_monthly", "headcount"): 15}
+PARTIAL_RUN_DATE = dt.date(2026, 10, 20)  # October is not over yet
 MART_MODELS = ("path:models/marts", "int_kpi__department_month_values")
-PEOPLE_TABLES = [name for name, meta in published_models_meta().items()
-                 if not parse_rule(name, meta).not_people]
+PEOPLE_TABLES = [name for name, meta in published_models_meta().items() if not parse_rule(name, meta).not_people]
 
 
-@pytest.fixture(scope="module")
-def open_build(story_build, tmp_path_factory) -> Path:
-    """The story warehouse's marts rebuilt with k = 1 and a run date of 2026-10-20 (one dbt run, models only)."""
-    directory = tmp_path_factory.mktemp("open_build")
-    warehouse = directory / "warehouse.duckdb"  # same file name: views name their catalog after it
-    shutil.copy(story_build.warehouse, warehouse)
+def _dbt_run(warehouse: Path, k: int, *selection: str) -> None:
     env = {**os.environ, "ARCHIPELAGO_WAREHOUSE_PATH": str(warehouse), "ARCHIPELAGO_TODAY": PARTIAL_RUN_DATE.isoformat()}
     subprocess.run(
-        [dbt_executable(), "run", "--quiet", "--profiles-dir", ".", "--target-path", str(directory / "target"),
-         "--select", *MART_MODELS, "--vars", "{privacy_k: 1}"],
+        [dbt_executable(), "run", "--quiet", "--profiles-dir", ".", "--target-path", str(warehouse.parent / "target"),
+         "--select", *selection, "--vars", f"{{privacy_k: {k}}}"],
         cwd=DBT_PROJECT_DIR, env=env, check=True,
     )
-    return warehouse
 
 
 @pytest.fixture(scope="module")
-def both(story_build, open_build):
-    """The published marts (k = 5) with the open build attached as `open`."""
+def rebuilt(story_build, tmp_path_factory) -> dict[int, Path]:
+    """k -> a copy of the story warehouse whose marts were rebuilt with that k and run date 2026-10-20."""
+    builds = {}
+    source = story_build.warehouse
+    for k, selection in [(K, MART_MODELS), *((k, (relation_of(published_models_meta()[t]["asset_key"]).split(".")[1],))
+                                            for (t, _), k in K_FOR.items())]:
+        warehouse = tmp_path_factory.mktemp(f"k{k}") / "warehouse.duckdb"  # same name: views name their catalog after it
+        shutil.copy(source, warehouse)
+        _dbt_run(warehouse, k, *selection)
+        builds[k], source = warehouse, warehouse
+    return builds
+
+
+@pytest.fixture(scope="module")
+def both(story_build, rebuilt):
+    """The published marts (k = 5) with each rebuild attached as `k<k>`."""
     with duckdb.connect(str(story_build.published), read_only=True) as conn:
-        conn.execute(f"attach '{open_build}' as open (read_only)")
+        for k, warehouse in rebuilt.items():
+            conn.execute(f"attach '{warehouse}' as k{k} (read_only)")
         yield conn
 
 
@@ -56,47 +69,61 @@ def both(story_build, open_build):
 def test_a_group_of_k_minus_one_is_suppressed_and_groups_of_k_are_published(both, table):
     meta = published_models_meta()[table]
     rule = parse_rule(table, meta)
-    relation = "open." + relation_of(meta["asset_key"])
     for group in rule.groups:
+        k = K_FOR.get((table, group.group_size), K)
         n, flag = group.group_size, group.flag
-        shown = " or ".join(f"p.{f} is not null" for f in group.figures)
+        shown = " or ".join(f"c.{f} is not null" for f in group.figures)
         scope = f"and ({group.where})" if group.where else ""
-        at_k_minus_1, flagged, figures_shown, size_shown, published_big = both.execute(f"""
-            select count(*) filter (where o.{n} = {K - 1}),
-                   count(*) filter (where o.{n} = {K - 1} and p.{flag}),
-                   count(*) filter (where o.{n} = {K - 1} and ({shown})),
-                   count(*) filter (where o.{n} = {K - 1} and p.{n} is not null),
-                   count(*) filter (where o.{n} >= {K} and not p.{flag} and p.{n} = o.{n})
+        cases, flagged, figures_shown, size_shown, published_big = both.execute(f"""
+            select count(*) filter (where p.{n} = {k - 1}),
+                   count(*) filter (where p.{n} = {k - 1} and c.{flag}),
+                   count(*) filter (where p.{n} = {k - 1} and ({shown})),
+                   count(*) filter (where p.{n} = {k - 1} and c.{n} is not null),
+                   count(*) filter (where p.{n} >= {k} and not c.{flag} and c.{n} = p.{n})
             from {table} as p
-            join {relation} as o using ({", ".join(rule.grain)})
-            where true {scope}
+            join k{k}.{relation_of(meta["asset_key"])} as c using ({", ".join(rule.grain)})
+            where not p.{flag} {scope}
         """).fetchone()
-        assert at_k_minus_1 > 0, f"{table}: the story has no group of {K - 1} by {n}; the test needs one"
-        assert flagged == at_k_minus_1 and figures_shown == 0, (table, n, at_k_minus_1, flagged, figures_shown)
-        assert size_shown == (at_k_minus_1 if group.group_size_is_published else 0), (table, n, size_shown)
-        assert published_big > 0, f"{table}: no group of {K} or more published by {n}"
+        assert cases > 0, f"{table}: the story publishes no group of {k - 1} by {n}; the test needs one"
+        assert flagged == cases and figures_shown == 0, (table, n, cases, flagged, figures_shown)
+        if not group.group_size_is_published:
+            assert size_shown == 0, (table, n, size_shown)
+        assert published_big > 0, f"{table}: no group of {k} or more published by {n}"
 
 
 def test_every_people_table_of_the_issue_is_covered():
     assert {"adoption.tool_usage_daily", "adoption.usage_segments_monthly", "adoption.training_monthly",
             "org.headcount_by_department", "adoption.sentiment_monthly", "silo.collaboration_scores_monthly",
-            "silo.department_openness_weekly", "adoption.team_phase_weekly"} <= set(PEOPLE_TABLES)
+            "silo.department_openness_weekly", "adoption.team_phase_weekly", "silo.ai_tool_fragmentation",
+            "kpi.scorecard_monthly"} <= set(PEOPLE_TABLES)
 
 
-def test_complementary_suppression_hides_a_second_department(both):
-    """Where exactly one department of a day and tool is below k, a second one is hidden with it: the
-    organisation's total could otherwise give the first away."""
-    rows = both.execute("""
+def test_the_published_story_has_no_figure_below_k(both):
+    """The story's own publication (k = 5): the people the issue found leaking stay hidden."""
+    assert both.execute(
+        "select count(*) from adoption.tool_usage_daily where not is_suppressed and people < 5").fetchone()[0] == 0
+    assert both.execute(
+        "select count(*) from adoption.tool_usage_daily where is_suppressed and daily_active_users is not null"
+    ).fetchone()[0] == 0
+    small = both.execute(
+        "select count(*), count(joiners_last_90_days) from org.headcount_by_department where headcount < 5").fetchone()
+    assert small[0] > 0 and small[1] == 0
+
+
+@pytest.mark.parametrize("schema", ["adoption", f"k{K}.marts"])
+def test_complementary_suppression_never_leaves_one_department_hidden_alone(both, schema):
+    """A day and tool never has exactly one hidden department beside published ones: the organisation's
+    total (readable in the fragmentation mart) minus the published departments would give it away."""
+    alone, hidden_with_another = both.execute(f"""
         with parts as (
-            select usage_date, tool, count(*) filter (where o.people < 5) as small,
-                   count(*) filter (where p.is_suppressed) as hidden
-            from adoption.tool_usage_daily p
-            join open.marts.tool_usage_daily o using (usage_date, tool, department_id)
-            group by 1, 2
+            select usage_date, tool, count(*) filter (where is_suppressed) as hidden, count(*) as departments
+            from {schema}.tool_usage_daily group by 1, 2
         )
-        select count(*), count(*) filter (where hidden >= 2) from parts where small = 1 and hidden >= 1
+        select count(*) filter (where hidden = 1 and departments >= 2),
+               count(*) filter (where hidden >= 2 and departments > hidden)
+        from parts
     """).fetchone()
-    assert rows[0] > 0 and rows[0] == rows[1], rows
+    assert alone == 0 and hidden_with_another > 0, (alone, hidden_with_another)
 
 
 def test_a_partial_month_is_flagged_and_not_scored(both):
@@ -104,12 +131,12 @@ def test_a_partial_month_is_flagged_and_not_scored(both):
     months are complete and scored as before."""
     statuses = dict(both.execute("""
         select is_complete, list(distinct status order by status)
-        from open.marts.scorecard_monthly where month_start >= date '2026-09-01' group by 1
+        from k7.marts.scorecard_monthly where month_start >= date '2026-09-01' group by 1
     """).fetchall())
     assert set(statuses[False]) <= {"incomplete", "no_data", "suppressed"} and "incomplete" in statuses[False]
     assert "incomplete" not in statuses[True]
     october = both.execute("""
-        select bool_and(not is_complete), count(current_value) from open.marts.scorecard_monthly
+        select bool_and(not is_complete), count(current_value) from k7.marts.scorecard_monthly
         where month_start = date '2026-10-01'
     """).fetchone()
     assert october[0] and october[1] > 0
@@ -121,8 +148,9 @@ def test_a_partial_month_is_flagged_and_not_scored(both):
     for table, column, unit in periods:
         wrong, partial = both.execute(
             f"select count(*) filter (where is_complete <> ({column} + interval 1 {unit} <= date '{PARTIAL_RUN_DATE}')), "
-            f"count(*) filter (where not is_complete) from open.marts.{table}").fetchone()
-        assert wrong == 0 and partial > 0, (table, wrong, partial)
+            f"count(*) filter (where not is_complete) from k7.marts.{table}").fetchone()
+        # No survey ran in October 2026: the collaboration scores have no partial month to flag.
+        assert wrong == 0 and (partial > 0 or table == "collaboration_scores_monthly"), (table, wrong, partial)
 
 
 def test_the_published_story_is_complete_up_to_its_last_month(both):

@@ -45,7 +45,8 @@ wau as (
         -- A people figure: published only for departments of at least k people.
         case when headcount.people >= {{ var('privacy_k') | int }}
              then 1.0 * coalesce(weekly_active.active_people, 0) / headcount.people end as kpi_value,
-        headcount.people as observations
+        headcount.people as observations,
+        headcount.people < {{ var('privacy_k') | int }} as is_suppressed
     from headcount
     inner join last_reported_day on last_reported_day.month_start = headcount.month_start
     left join weekly_active
@@ -53,13 +54,15 @@ wau as (
 ),
 
 nps as (
-    select month_start, department_name, 'tool_nps' as kpi, score as kpi_value, respondents as observations
+    -- Suppressed rows come along (score and respondents NULL) so the scorecard can say `suppressed`.
+    select month_start, department_name, 'tool_nps' as kpi, score as kpi_value, respondents as observations, is_suppressed
     from {{ ref('sentiment_monthly') }}
-    where construct = 'tool_nps' and department_id <> 'all_departments' and not is_suppressed
+    where construct = 'tool_nps' and department_id <> 'all_departments'
 ),
 
 training as (
-    select month_start, department_name, 'training_completion_share' as kpi, completion_rate as kpi_value, headcount as observations
+    select month_start, department_name, 'training_completion_share' as kpi, completion_rate as kpi_value, headcount as observations,
+        is_suppressed
     from {{ ref('training_monthly') }}
 ),
 
@@ -132,13 +135,15 @@ hours_saved as (
 )
 
 select month_start, department_name, kpi, cast(kpi_value as {{ type_double() }}) as kpi_value,
-    cast(observations as {{ dbt.type_bigint() }}) as observations
+    cast(observations as {{ dbt.type_bigint() }}) as observations,
+    -- The KPI describes people and its group is below the privacy floor k (value NULL).
+    coalesce(is_suppressed, false) as is_suppressed
 from (
     select * from wau
     union all select * from nps
     union all select * from training
-    union all select * from silo
-    union all select * from ticket_kpis
-    union all select * from hours_saved
+    union all select *, false from silo
+    union all select *, false from ticket_kpis
+    union all select *, false from hours_saved
 ) as all_kpis
 where department_name is not null

@@ -83,7 +83,10 @@ measured as (
         case
             when chosen.is_shared then sum(case when values_.kpi_value is not null then values_.observations end)
             else max(case when values_.department_name = chosen.department_name then values_.observations end)
-        end as observations
+        end as observations,
+        -- A department's own people KPI withheld upstream (a shared KPI combines the published owners).
+        coalesce(max(case when not chosen.is_shared and values_.department_name = chosen.department_name
+                          then values_.is_suppressed end), false) as is_suppressed_upstream
     from chosen
     left join values_
         on values_.month_start = chosen.month_start
@@ -105,7 +108,7 @@ with_kind as (
 ),
 
 suppressed as (
-    select with_kind.*, coalesce(is_people_kpi and observations < {{ k }}, false) as is_suppressed
+    select with_kind.*, is_suppressed_upstream or coalesce(is_people_kpi and observations < {{ k }}, false) as is_suppressed
     from with_kind
 ),
 
