@@ -158,3 +158,22 @@ def test_the_published_story_is_complete_up_to_its_last_month(both):
     incomplete = both.execute(
         "select count(*) from kpi.scorecard_monthly where not is_complete or status = 'incomplete'").fetchone()[0]
     assert incomplete == 0
+
+
+def test_shares_are_between_zero_and_one_in_every_published_table(both):
+    """The units convention: every `*_share` / `*_rate` column of every published table is 0-1 (a
+    percentage would be named `*_pct`); the scorecard's `*_share` KPIs are 0-1 too."""
+    columns = both.execute("""
+        select table_schema, table_name, column_name from information_schema.columns
+        where table_catalog = current_database() and table_schema not in ('meta', 'main')
+          and (column_name like '%\\_share' escape '\\' or column_name like '%\\_rate' escape '\\')
+          and data_type = 'DOUBLE'
+    """).fetchall()
+    assert len(columns) >= 10
+    for schema, table, column in columns:
+        low, high = both.execute(f"select min({column}), max({column}) from {schema}.{table}").fetchone()
+        assert low is None or (0 <= low and high <= 1), (schema, table, column, low, high)
+    low, high = both.execute(
+        "select min(current_value), max(current_value) from kpi.scorecard_monthly where kpi like '%\\_share' escape '\\'"
+    ).fetchone()
+    assert 0 <= low and high <= 1
