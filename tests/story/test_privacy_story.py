@@ -172,8 +172,8 @@ def test_shares_are_between_zero_and_one_in_every_published_table(both):
     assert len(columns) >= 10
     for schema, table, column in columns:
         low, high = both.execute(f"select min({column}), max({column}) from {schema}.{table}").fetchone()
-        assert low is None or (0 <= low and high <= 1), (schema, table, column, low, high)
+        assert low is None or (low >= 0 and high <= 1), (schema, table, column, low, high)
     low, high = both.execute(
         "select min(current_value), max(current_value) from kpi.scorecard_monthly where kpi like '%\\_share' escape '\\'"
     ).fetchone()
-    assert 0 <= low and high <= 1
+    assert low >= 0 and high <= 1
