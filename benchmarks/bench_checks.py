@@ -6,7 +6,7 @@ Generates the demo organisation, serves it through the sandbox and runs the full
 raw asset, dbt build, every asset check, the publish step) in one in-process Dagster run, as the
 tests' `story_build` does. From the run's event log it takes each step's STEP_START -> STEP_SUCCESS
 (or STEP_FAILURE) and sums the steps that are quality checks: the mart suites (one `mart_suites`
-step; a `*_gx_suite` step each before) and the raw-layer quarantine shares (`source_quarantine_shares`).
+step; a `*_gx_suite` step each before), the privacy floor (`privacy_floor_checks`) and the raw-layer quarantine shares (`source_quarantine_shares`).
 dbt's own tests run inside the dbt step and are not counted here. The lazy `import great_expectations`
 (printed separately, measured in a fresh interpreter) now runs in the background during the dbt step.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHECK_STEP_SUFFIXES = ("gx_suite", "mart_suites", "quarantine_share", "source_quarantine_shares")
+CHECK_STEP_SUFFIXES = ("gx_suite", "mart_suites", "privacy_floor_checks", "quarantine_share", "source_quarantine_shares")
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

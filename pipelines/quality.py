@@ -142,12 +142,18 @@ def run_suite(
 
 
 def record_outcomes(conn: duckdb.DuckDBPyConnection, run_id: str | None, outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    conn.executemany(
-        "insert into meta.check_results values (?, ?, ?, ?, ?, ?, ?, ?)",
+    # One statement for all rows: DuckDB's executemany costs ~0.1 s a row (seconds per suite).
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(outcomes))
+    conn.execute(
+        f"insert into meta.check_results values {values}",
         [
-            (run_id, now, o.table, o.expectation, o.severity, o.success, o.observed_value[:4000], json.dumps(o.details, default=str))
+            value
             for o in outcomes
+            for value in (run_id, now, o.table, o.expectation, o.severity, o.success, o.observed_value[:4000],
+                          json.dumps(o.details, default=str))
         ],
     )
 
