@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipelines.dagster_instance import configure_instance
 from pipelines.warehouse import DEFAULT_HOME, HOME_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def configure_environment(dotenv: Path | None = None) -> Path:
     """Load `.env` (real variables win), resolve ARCHIPELAGO_HOME and point DAGSTER_HOME inside it.
+
+    Raises ConfigError (one line) when ARCHIPELAGO_DAGSTER_POSTGRES_URL is malformed or unreachable.
 
     Returns the resolved home. The Dagster instance living under the home is what makes runs started
     from the command line visible in the UI that `archipelago ui` opens.
@@ -28,9 +31,6 @@ def configure_environment(dotenv: Path | None = None) -> Path:
     dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster").resolve()
     dagster_home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
-    instance_config = dagster_home / "dagster.yaml"
-    if not instance_config.exists():
-        # Local SQLite storage under the home; telemetry off (no network here, nor wanted).
-        instance_config.write_text("telemetry:\n  enabled: false\n")
+    configure_instance(dagster_home)  # SQLite under the home, or Postgres (ARCHIPELAGO_DAGSTER_POSTGRES_URL)
     os.environ.setdefault("ARCHIPELAGO_WAREHOUSE_PATH", str(home / "warehouse.duckdb"))
     return home
