@@ -123,6 +123,17 @@ def _exclusive(home: Path, command: str):
     return run_lock(home, command)
 
 
+def _land_m365_history(server, home: Path, first_day, last_day) -> None:
+    """The nights a real tenant would have run before today: M365 keeps no usage history of its own."""
+    from archipelago.demo_history import land_m365_history  # noqa: PLC0415
+    from connectors.privacy import Pseudonymiser  # noqa: PLC0415
+    from pipelines.warehouse import warehouse_path  # noqa: PLC0415
+
+    _say(f"Landing the Microsoft 365 Copilot usage reports of every night from {first_day} to {last_day} …")
+    land_m365_history(server, warehouse_path(home), dict(os.environ),
+                      Pseudonymiser(os.environ["ARCHIPELAGO_PSEUDONYM_KEY"]), first_day, last_day)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The demo organisation through the local vendor sandbox, over real HTTP, into DuckDB."""
     import datetime as dt  # noqa: PLC0415
@@ -139,7 +150,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with _exclusive(home, "archipelago demo"), SandboxServer(org, port=0, exports_dir=home / "sandbox" / "exports") as server:
         os.environ.update(server.env())
         _say(f"Vendor sandbox serving every source on {server.base_url}; landing into {home}")
-        code = _run_nightly(_load_definitions()) if _preflight_ok(home) else 2
+        if _preflight_ok(home):
+            _land_m365_history(server, home, org.timeline.start, end - dt.timedelta(days=3))
+            code = _run_nightly(_load_definitions())
+        else:
+            code = 2
     if code == 0:
         _summary(home)
     return code

@@ -51,7 +51,7 @@ def _lognormal(rng, median: float, sigma: float) -> float:
 
 
 def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
-                  trained: dict[int, date] | None = None) -> JiraData:
+                  trained: dict[int, date] | None = None, copilot_trained: dict[int, date] | None = None) -> JiraData:
     rng = stream(seed, "jira")
     days = (tl.horizon - tl.start).days + 1
     n_issues = round(story.JIRA_ISSUES_PER_EMPLOYEE_DAY * headcount * days)
@@ -93,14 +93,21 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
         t.comments.append((when, author, text, True, state["comment"]))
 
     def _play(t: Ticket, assignee: int, dept: str, day) -> None:
+        # Story 2b: an Engineering issue whose assignee completed the Copilot training is done faster.
+        done_by = (copilot_trained or {}).get(assignee)
+        pace = 1.0 + story.ENG_TRAINED_LEAD_TIME_EFFECT if dept == "Engineering" and done_by and done_by <= day else 1.0
+
+        def hours(median: float, sigma: float) -> timedelta:
+            return timedelta(hours=pace * _lognormal(rng, median, sigma))
+
         clock = t.created + timedelta(minutes=rng.randrange(1, 240))
         change(t, clock, t.fields["reporter"], ("assignee", None, assignee))
-        clock += timedelta(hours=_lognormal(rng, 20, 0.8))
+        clock += hours(20, 0.8)
         change(t, clock, assignee, ("status", "To Do", "In Progress"))
         path = jira_path(rng, dept, day, tl) if t.fields["issuetype"] != "Epic" else (dept,)
         current, labels, team = assignee, t.fields["labels"], t.fields["team"]
         for _, target in zip(path, path[1:], strict=False):
-            clock += timedelta(hours=_lognormal(rng, 30, 0.8))
+            clock += hours(30, 0.8)
             receiver = people.active_in(target, clock.date(), rng)
             if receiver is None:
                 break
@@ -113,11 +120,11 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
                     labels = new_labels
             comment(t, clock - timedelta(minutes=2), current, rng.choice(COMMENTS))
             change(t, clock, current, *items)
-            clock += timedelta(hours=_lognormal(rng, 8, 0.9))  # boundary wait
+            clock += hours(8, 0.9)  # boundary wait
             comment(t, clock, receiver.idx, rng.choice(COMMENTS))
             current, team = receiver.idx, new_team
         for _ in range(rng.choice((0, 1, 1, 2, 3))):
-            clock += timedelta(hours=_lognormal(rng, 10, 1.0))
+            clock += hours(10, 1.0)
             author = current if rng.random() < 0.8 else (people.active_in(
                 rng.choice(people.departments), clock.date(), rng) or people.employees[current]).idx
             comment(t, clock, author, rng.choice(COMMENTS))
@@ -128,9 +135,9 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
                 new = rng.choice([p for p in ("Low", "Medium", "High", "Highest") if p != old])
                 change(t, clock, current, ("priority", old, new))
                 t.finish()
-        clock += timedelta(hours=_lognormal(rng, 40, 0.9))
+        clock += hours(40, 0.9)
         change(t, clock, current, ("status", "In Progress", "In Review"))
-        clock += timedelta(hours=_lognormal(rng, 16, 0.9))
+        clock += hours(16, 0.9)
         change(t, clock, current, ("status", "In Review", "Done"), ("resolution", None, "Done"),
                ("resolutiondate", None, clock))
         t.finish()

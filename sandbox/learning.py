@@ -20,6 +20,7 @@ MODULES = {
     "SUP-M365": "Microsoft 365 Copilot for Customer Support",
     "ENG-GHCP": "GitHub Copilot for Engineers",
     "HR-REC": "Responsible AI in Recruiting",
+    "PROD-M365": "Microsoft 365 Copilot for Product Managers",
 }
 
 
@@ -67,14 +68,45 @@ def generate_training(seed: int, people: People, seats: SeatPlan, tl: story.Time
             enrol(s.person, "ENG-GHCP", s.start + timedelta(days=rng.randrange(0, 14)), story.SKILL_GAIN_OTHER, 0.8)
         if s.tool == "openai" and s.project == story.HR_RECRUITING_PROJECT and rng.random() < 0.8:
             enrol(s.person, "HR-REC", s.start + timedelta(days=rng.randrange(0, 14)), story.SKILL_GAIN_OTHER, 0.85)
+    out.extend(_training_waves(seed, people, seats, tl, out))
     out.sort(key=lambda r: (r.started_on, r.person, r.module_id))
     return out
 
 
-def trained_on(enrolments: list[Enrolment]) -> dict[int, date]:
-    """Person -> first day they had completed an AI module."""
+def _training_waves(seed: int, people: People, seats: SeatPlan, tl: story.Timeline,
+                    earlier: list[Enrolment]) -> list[Enrolment]:
+    """The two later initiatives' training (story 2b), drawn from their own stream so the rest of the
+    organisation is the same with or without them."""
+    rng = stream(seed, "training-waves")
+    out: list[Enrolment] = []
+
+    def enrol(person: int, module: str, start: date) -> None:
+        pre = rng.gauss(story.SKILL_PRE_MEAN, 12)
+        done = rng.random() < 0.9
+        completed = start + timedelta(days=rng.randrange(3, 21)) if done else None
+        post = _clamp(pre + rng.gauss(story.SKILL_GAIN_OTHER, 6)) if done else None
+        out.append(Enrolment(person, module, start, completed, None if rng.random() < 0.1 else _clamp(pre), post))
+
+    took_copilot = {r.person for r in earlier if r.module_id == "ENG-GHCP"}
+    wave = tl.eng_training_start
+    for s in seats.seats:
+        employed = people.employees[s.person].employed_on(wave)
+        if (s.tool == "github_copilot" and s.start <= wave and employed and s.person not in took_copilot
+                and rng.random() < story.ENG_TRAINING_SHARE):
+            enrol(s.person, "ENG-GHCP", wave + timedelta(days=rng.randrange(0, 21)))
+    for e in people.employees:
+        if (e.history[0].department == "Product" and e.employed_on(tl.product_training_start)
+                and rng.random() < story.PRODUCT_TRAINING_SHARE):
+            enrol(e.idx, "PROD-M365", tl.product_training_start + timedelta(days=rng.randrange(0, 21)))
+    return out
+
+
+def trained_on(enrolments: list[Enrolment], module_id: str | None = None) -> dict[int, date]:
+    """Person -> first day they had completed an AI module (`module_id`, or any)."""
     first: dict[int, date] = {}
     for r in enrolments:
+        if module_id is not None and r.module_id != module_id:
+            continue
         if r.completed_on is not None and (r.person not in first or r.completed_on < first[r.person]):
             first[r.person] = r.completed_on
     return first

@@ -101,7 +101,7 @@ def generate_organisation(seed: int = 42, employees: int = 300, months: int = 12
     training = generate_training(seed, people, seats, tl)
     return Organisation(
         seed=seed, headcount=employees, months=months, timeline=tl, people=people, seats=seats,
-        jira=generate_jira(seed, people, tl, employees, trained_on(training)),
+        jira=generate_jira(seed, people, tl, employees, trained_on(training), trained_on(training, "ENG-GHCP")),
         zendesk=generate_zendesk(seed, people, seats, tl, employees),
         servicenow=generate_servicenow(seed, people, tl, employees),
         training=training,

@@ -50,6 +50,21 @@ AI_ASSISTED_CSAT_GOOD = 0.86  # "good" share on AI-assisted tickets
 # SUPPORT_FIRST_REPLY_DROP_EXPECTED +- 0.08 while other departments move less than 0.12.
 SUPPORT_FIRST_REPLY_DROP_EXPECTED = -0.35
 
+# --- 2b. Two more initiatives (value chain): one that pays off, one that does not --------------
+# Engineering's GitHub Copilot training roll-out: engineers holding a Copilot seat who have not taken
+# module ENG-GHCP take it in the 3 weeks from this point; issues assigned to an engineer who completed
+# it are done 30% faster (every duration of the issue's own work), so Engineering's median Jira lead
+# time falls by about 22% (three in four of its issues done by a trained engineer x -30%) against the
+# other departments.
+ENG_TRAINING_FRACTION = 0.55
+ENG_TRAINING_SHARE = 0.95  # of untrained seat holders, who start the module
+ENG_TRAINED_LEAD_TIME_EFFECT = -0.30
+ENG_LEAD_TIME_DROP_EXPECTED = -0.22
+# Product's Microsoft 365 Copilot training: 85% of Product take module PROD-M365; nothing else changes
+# (no usage, no lead-time effect): the value chain should say "no clear effect".
+PRODUCT_TRAINING_FRACTION = 0.60
+PRODUCT_TRAINING_SHARE = 0.85
+
 # --- 3. Islands: Marketing's own chat tool -----------------------------------------------------
 ISLAND_DEPARTMENT = "Marketing"
 ISLAND_START_FRACTION = 0.15  # Marketing buys OpenAI seats early on, on its own budget
@@ -122,6 +137,8 @@ class Timeline:
     pilot_training_start: date
     island_start: date
     steering_start: date
+    eng_training_start: date
+    product_training_start: date
     horizon: date  # last generated day (end + FUTURE_DAYS)
 
     @classmethod
@@ -140,6 +157,8 @@ class Timeline:
             pilot_training_start=pilot - timedelta(days=PILOT_TRAINING_LEAD_DAYS),
             island_start=at(ISLAND_START_FRACTION),
             steering_start=at(STEERING_START_FRACTION),
+            eng_training_start=at(ENG_TRAINING_FRACTION),
+            product_training_start=at(PRODUCT_TRAINING_FRACTION),
             horizon=end + timedelta(days=FUTURE_DAYS),
         )
 

@@ -19,6 +19,7 @@ from archipelago_testing import (  # noqa: E402
     STORY_END,
     STORY_MONTHS,
     STORY_SEED,
+    TEST_KEY,
     Build,
     isolated_env,
     materialize_everything,
@@ -56,6 +57,8 @@ def story_build(tmp_path_factory) -> Build:
 
     Story tests (silo, adoption, value chain, KPI) read `story_build.warehouse` / `.published` read-only.
     """
+    from archipelago.demo_history import land_m365_history  # noqa: PLC0415
+    from connectors.privacy import Pseudonymiser  # noqa: PLC0415
     from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
 
     mp = pytest.MonkeyPatch()
@@ -69,6 +72,9 @@ def story_build(tmp_path_factory) -> Build:
     try:
         for name, value in server.env().items():
             mp.setenv(name, value)
+        # A tenant that ran nightly since the start: the M365 usage reports of the nights before.
+        land_m365_history(server, home / "warehouse.duckdb", server.env(), Pseudonymiser(TEST_KEY),
+                          org.timeline.start, STORY_END - dt.timedelta(days=3))
         instance = temp_instance(root / "instance")
         result = materialize_everything(instance)
         yield Build(home, home / "warehouse.duckdb", home / "published" / "marts.duckdb", result, instance, server)

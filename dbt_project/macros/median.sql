@@ -8,3 +8,12 @@
 {% macro default__median(column) -%}
 percentile_cont(0.5) within group (order by {{ column }})
 {%- endmacro %}
+
+{#- The `fraction` percentile of a column, as an aggregate (linear interpolation between ranks). -#}
+{% macro percentile(column, fraction) -%}
+{{ return(adapter.dispatch('percentile', 'archipelago')(column, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile(column, fraction) -%}
+percentile_cont({{ fraction }}) within group (order by {{ column }})
+{%- endmacro %}

@@ -23,6 +23,7 @@ from packaging import version
 from expectations.runner import warm_up_in_background
 from pipelines.checks.mart_suites import CHECK_NAME as MART_SUITE_CHECK_NAME
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
+from pipelines.initiatives import write_seed as write_initiatives_seed
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import WAREHOUSE_FILE
 
@@ -163,6 +164,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # The mart suites after the build import great-expectations (seconds): start while dbt works.
         if _runs_mart_suites(context):
             warm_up_in_background()
+        # The initiatives seed is generated from config/initiatives.yml (validated: a wrong entry stops here).
+        write_initiatives_seed()
         args = list(REFRESH_BUILD_ARGS)
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")

@@ -14,7 +14,8 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,22 @@ class SandboxServer:
             self.org.set_now(when)
             self.write_exports()
         return self.org.now
+
+    @contextmanager
+    def clock_at(self, when: datetime | date) -> Iterator[datetime]:
+        """Serve the vendors as of `when` for a while, then return to the present, exports untouched.
+
+        What a tenant that has run Archipelago every night would have landed: the report snapshots
+        of days gone by (archipelago/demo_history.py), fetched through the production connectors.
+        """
+        with self.state.lock:
+            present = self.org.now
+            self.org.set_now(when)
+        try:
+            yield self.org.now
+        finally:
+            with self.state.lock:
+                self.org.set_now(present)
 
     def write_exports(self) -> dict[str, Path]:
         self.exports = self.org.write_exports(self.exports_dir)

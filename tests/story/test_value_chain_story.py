@@ -1,5 +1,6 @@
-"""The Customer Support Microsoft 365 Copilot pilot of docs/sandbox_story.md §1 as the published
-value-chain marts show it.
+"""The initiatives of docs/sandbox_story.md (§1 the Customer Support Microsoft 365 Copilot pilot, §2b
+Engineering's GitHub Copilot training and Product's training without effect) as the published
+value-chain marts show them, with their intervals, parallel-trend checks and evidence labels.
 
 Reads the session build of the demo organisation (seed 42, 300 employees, 12 months to 2026-10-31)
 read-only. After the ramp, Support's median first reply falls by about 35% and every other
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+
+from sandbox import story
 
 INITIATIVE = "support_m365_pilot"
 # docs/sandbox_story.md: Support -35% +- 8 points, others -5% +- 8 points, DiD about -30%.
@@ -24,13 +27,17 @@ def published(story_build):
         yield conn
 
 
-@pytest.fixture(scope="module")
-def links(published):
+def _links(published, initiative: str) -> dict[str, dict]:
     rows = published.execute(
-        f"select * from value_chain.initiative_links where initiative_id = '{INITIATIVE}' order by link_order"
+        "select * from value_chain.initiative_links where initiative_id = ? order by link_order", [initiative]
     )
     columns = [d[0] for d in rows.description]
     return {row[columns.index("link")]: dict(zip(columns, row, strict=True)) for row in rows.fetchall()}
+
+
+@pytest.fixture(scope="module")
+def links(published):
+    return _links(published, INITIATIVE)
 
 
 def test_support_first_reply_falls_against_the_comparison_group(links):
@@ -59,7 +66,9 @@ def test_change_activity_and_behaviour_change(links):
     change = links["change_activity"]
     assert change["status"] == "ok"
     assert change["baseline_value"] < 0.2 and change["current_value"] > 0.75
-    assert change["did_estimate"] > 0.6
+    # Engineering and Product train in the same months (story 1b): the comparison group's share rises too.
+    assert change["did_estimate"] > 0.35
+    assert change["evidence"] == "clear effect"
     behaviour = links["behaviour_change"]
     assert behaviour["status"] == "ok"
     assert behaviour["baseline_value"] == 0 and behaviour["current_value"] > 0
@@ -94,3 +103,63 @@ def test_financial_impact_is_positive_after_licence_cost(links):
     assert financial["status"] == "ok" and financial["unit"] == "EUR per month"
     assert financial["baseline_value"] == 0
     assert financial["current_value"] > 0
+
+
+def test_support_pilot_first_reply_interval_contains_the_story_and_excludes_zero(links):
+    primary = links["primary_benefit"]
+    assert primary["ci_level"] == 0.95
+    assert primary["did_pct_ci_low"] <= DID_PCT <= primary["did_pct_ci_high"]
+    assert primary["did_pct_ci_high"] < 0
+    assert primary["did_ci_low"] <= primary["did_estimate"] <= primary["did_ci_high"]
+    # Before the pilot Support and the other departments moved in parallel.
+    assert primary["pretrend_ci_low"] <= 0 <= primary["pretrend_ci_high"]
+    assert primary["evidence"] == "clear effect"
+    assert links["financial_impact"]["evidence"] == "clear effect"
+
+
+def test_support_pilot_usage_is_about_seventy_percent_with_history_landed_nightly(links):
+    # The M365 report only says "last active": the demo lands it night by night since the start, so
+    # the baseline is known (no users yet) and the current window shows the story's ~70%.
+    behaviour = links["behaviour_change"]
+    assert behaviour["status"] == "ok" and behaviour["status_reason"] is None
+    assert behaviour["current_value"] == pytest.approx(0.70, abs=0.08)
+    assert behaviour["did_ci_low"] <= behaviour["did_estimate"] <= behaviour["did_ci_high"]
+    assert behaviour["did_ci_low"] > 0.5
+    assert behaviour["evidence"] == "clear effect"
+
+
+def test_engineering_training_cuts_jira_lead_time(published):
+    links = _links(published, "engineering_copilot_training")
+    primary = links["primary_benefit"]
+    assert primary["metric"] == "median_lead_time_hours" and primary["unit"] == "hours"
+    expected = 100 * story.ENG_LEAD_TIME_DROP_EXPECTED
+    assert primary["did_estimate_pct"] == pytest.approx(expected, abs=TOLERANCE_POINTS)
+    assert primary["did_pct_ci_low"] <= expected <= primary["did_pct_ci_high"]
+    assert primary["evidence"] == "clear effect"
+    assert links["change_activity"]["evidence"] == "clear effect"
+    # No work-time metric, nothing configured: the chain says why there is no money figure.
+    assert links["financial_impact"]["status_reason"] == "no metric configured for this link"
+
+
+def test_product_training_shows_no_clear_effect(published):
+    links = _links(published, "product_m365_training")
+    primary = links["primary_benefit"]
+    assert primary["status"] == "ok"
+    assert primary["did_pct_ci_low"] <= 0 <= primary["did_pct_ci_high"]
+    assert primary["evidence"] == "no clear effect"
+    # The training itself happened.
+    assert links["change_activity"]["evidence"] == "clear effect"
+
+
+def test_every_link_has_an_evidence_label_and_reason(published):
+    rows = published.execute(
+        "select initiative_id, link, status, status_reason, evidence, did_ci_low, did_ci_high "
+        "from value_chain.initiative_links"
+    ).fetchall()
+    assert {r[0] for r in rows} >= {INITIATIVE, "engineering_copilot_training", "product_m365_training"}
+    for initiative, link, status, reason, evidence, low, high in rows:
+        assert evidence in {"clear effect", "no clear effect", "not comparable: groups diverged before", "insufficient data"}
+        if status == "insufficient_data":
+            assert reason and evidence == "insufficient data", (initiative, link)
+        elif link != "financial_impact":
+            assert low <= high, (initiative, link)

@@ -1,11 +1,14 @@
--- Each initiative of config/initiatives.csv (seed initiatives) with its measurement windows:
+-- Each initiative of config/initiatives.yml (seed initiatives) with its measurement windows:
 -- baseline = the baseline_days before the start; current = the same number of days up to the last
 -- reported day, but never before the ramp-up is over (start + ramp_days). Same definitions in both.
+-- pre_split halves the baseline for the parallel-trend check (a placebo DiD of its second half
+-- against its first).
 with initiatives as (
     select
         initiative_id,
         initiative_name,
         target_departments,
+        coalesce(comparison_departments, '') as comparison_departments,
         tools,
         cast(start_date as date) as start_date,
         cast(baseline_days as {{ dbt.type_int() }}) as baseline_days,
@@ -30,6 +33,7 @@ select
     initiatives.*,
     cast({{ dbt.dateadd('day', '-initiatives.baseline_days', 'initiatives.start_date') }} as date) as baseline_start,
     cast({{ dbt.dateadd('day', -1, 'initiatives.start_date') }} as date) as baseline_end,
+    cast({{ dbt.dateadd('day', 'cast(floor(initiatives.baseline_days / 2.0) as ' ~ dbt.type_int() ~ ') - initiatives.baseline_days', 'initiatives.start_date') }} as date) as pre_split,
     cast(greatest(
         {{ dbt.dateadd('day', '1 - initiatives.baseline_days', 'measured_until.end_date') }},
         {{ dbt.dateadd('day', 'initiatives.ramp_days', 'initiatives.start_date') }}

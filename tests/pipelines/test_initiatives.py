@@ -1,0 +1,81 @@
+"""config/initiatives.yml: the one place initiatives are declared, validated with one-line errors,
+turned into the dbt seed."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from connectors.errors import ConfigError
+from pipelines.initiatives import CONFIG_PATH, SEED_PATH, load_initiatives, seed_text, write_seed
+
+GOOD = """\
+initiatives:
+  - id: pilot
+    name: A pilot
+    target_departments: [Customer Support]
+    tools: [m365_copilot]
+    start: 2026-04-04
+    baseline_days: 90
+    ramp_days: 28
+    hourly_rate_eur: 45
+    links:
+      change_activity: trained_share
+      behaviour_change: wau_share
+      primary_benefit: median_first_reply_minutes
+      business_value: null
+      financial_impact: net_monthly_value_eur
+"""
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "initiatives.yml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_the_committed_seed_is_the_rendering_of_the_config():
+    assert SEED_PATH.read_text() == seed_text(load_initiatives(CONFIG_PATH))
+
+
+def test_the_demo_story_declares_three_initiatives():
+    initiatives = {i.id: i for i in load_initiatives(CONFIG_PATH)}
+    assert set(initiatives) == {"support_m365_pilot", "engineering_copilot_training", "product_m365_training"}
+    assert initiatives["product_m365_training"].comparison_departments == ("Marketing", "IT", "HR", "Finance", "Operations")
+    assert initiatives["engineering_copilot_training"].links["primary_benefit"] == "median_lead_time_hours"
+
+
+def test_a_good_file_becomes_seed_rows(tmp_path):
+    path = _write(tmp_path, GOOD)
+    seed = tmp_path / "initiatives.csv"
+    assert write_seed(path, seed) is True
+    lines = seed.read_text().splitlines()
+    assert lines[1] == ("pilot,A pilot,Customer Support,,m365_copilot,2026-04-04,90,28,45.00,trained_share,wau_share,"
+                        "median_first_reply_minutes,,net_monthly_value_eur,1,2026-04-04")
+    assert write_seed(path, seed) is False  # unchanged: not rewritten
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("start: 2026-04-04", "start: April"), "line 2: initiative pilot: start 'April' is not a date"),
+    (("median_first_reply_minutes", "median_happiness"), "links.primary_benefit 'median_happiness' is not one of"),
+    (("tools: [m365_copilot]", "tools: [clippy]"), "tool(s) clippy are not in config/tool_catalogue.csv"),
+    (("baseline_days: 90", "baseline_days: 3"), "baseline_days 3 is below 14"),
+    (("    ramp_days: 28", "    ramp_days: 28\n    owner: me"), "unknown field(s) owner"),
+    (("target_departments: [Customer Support]", "target_departments: []"), "target_departments is missing"),
+])
+def test_a_wrong_entry_fails_with_one_line_naming_file_line_and_field(tmp_path, change, message):
+    path = _write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ConfigError) as raised:
+        write_seed(path, tmp_path / "initiatives.csv")
+    text = str(raised.value)
+    assert message in text and str(path) in text and "\n" not in text
+
+
+def test_duplicate_ids_and_overlapping_groups_are_refused(tmp_path):
+    twice = GOOD + GOOD.split("initiatives:\n", 1)[1]
+    with pytest.raises(ConfigError, match="line 16: initiative id pilot appears twice"):
+        load_initiatives(_write(tmp_path, twice))
+    overlap = GOOD.replace("    tools:", "    comparison_departments: [Customer Support, Sales]\n    tools:")
+    with pytest.raises(ConfigError, match="Customer Support is both a target and a comparison department"):
+        load_initiatives(_write(tmp_path, overlap))
