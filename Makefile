@@ -26,8 +26,10 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 # The dbt manifest is prepared here, once, not every time the pipelines are imported. The warehouse
 # named as a refresh shows it to dbt (pipelines/assets/dbt_in_warehouse_dir.sh): every refresh then
-# reuses this parse.
-$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+# reuses this parse. The initiatives seed is generated from config/initiatives.yml first (validated;
+# not versioned).
+$(MANIFEST): $(STAMP) $(DBT_SOURCES) config/initiatives.yml
+	$(VENV)/bin/python -m pipelines.initiatives
 	cd dbt_project && ARCHIPELAGO_WAREHOUSE_PATH=warehouse.duckdb ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 
 demo: setup

@@ -134,6 +134,16 @@ def _land_m365_history(server, home: Path, first_day, last_day) -> None:
                       Pseudonymiser(os.environ["ARCHIPELAGO_PSEUDONYM_KEY"]), first_day, last_day)
 
 
+def _use_story_initiatives(home: Path, timeline) -> None:
+    """The value chain measures the story's initiatives on the demo's own dates (its history ends yesterday)."""
+    from sandbox.story import initiatives_yaml  # noqa: PLC0415
+
+    path = home / "sandbox" / "initiatives.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(initiatives_yaml(timeline), encoding="utf-8")
+    os.environ["ARCHIPELAGO_INITIATIVES"] = str(path)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The demo organisation through the local vendor sandbox, over real HTTP, into DuckDB."""
     import datetime as dt  # noqa: PLC0415
@@ -150,6 +160,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with _exclusive(home, "archipelago demo"), SandboxServer(org, port=0, exports_dir=home / "sandbox" / "exports") as server:
         os.environ.update(server.env())
         _say(f"Vendor sandbox serving every source on {server.base_url}; landing into {home}")
+        _use_story_initiatives(home, org.timeline)
         if _preflight_ok(home):
             _land_m365_history(server, home, org.timeline.start, end - dt.timedelta(days=3))
             code = _run_nightly(_load_definitions())

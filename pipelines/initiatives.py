@@ -1,8 +1,10 @@
 """The AI initiatives the value chain measures: `config/initiatives.yml`, validated, turned into the dbt seed.
 
-The YAML file is the one place a user edits (docs/value_chain.md). Every refresh validates it and
-rewrites `dbt_project/seeds/initiatives.csv` from it before dbt runs, so the seed is never edited by
-hand; a wrong entry fails with one line naming the file, line and field.
+The YAML file is the one place a user edits (docs/value_chain.md); `ARCHIPELAGO_INITIATIVES` may
+point at another one (the demo writes its own, dated for its generated history). Every refresh,
+`make setup` and the test session validate it and write `dbt_project/seeds/initiatives.csv` from it
+(generated, not versioned); a wrong entry fails with one line naming the file, line and field.
+`python -m pipelines.initiatives` does the same by hand.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +26,7 @@ from connectors.errors import ConfigError
 from pipelines.settings import PROJECT_ROOT
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "initiatives.yml"
+CONFIG_VARIABLE = "ARCHIPELAGO_INITIATIVES"
 SEED_PATH = PROJECT_ROOT / "dbt_project" / "seeds" / "initiatives.csv"
 
 # Link -> the metrics the warehouse can measure for it (int_value_chain__link_units).
@@ -205,13 +210,28 @@ def seed_text(initiatives: list[Initiative]) -> str:
     return out.getvalue()
 
 
-def write_seed(config: Path = CONFIG_PATH, seed: Path = SEED_PATH) -> bool:
-    """Validate `config` and rewrite the dbt seed from it; True when the seed changed."""
+def configured_path() -> Path:
+    """`ARCHIPELAGO_INITIATIVES` if set, else config/initiatives.yml."""
+    value = os.environ.get(CONFIG_VARIABLE, "").strip()
+    return Path(value) if value else CONFIG_PATH
+
+
+def write_seed(config: Path | None = None, seed: Path = SEED_PATH) -> bool:
+    """Validate `config` (default: configured_path()) and rewrite the dbt seed from it; True when it changed."""
     from connectors.catalogue import load_catalogue  # noqa: PLC0415 - only the tool names are needed
 
+    config = config or configured_path()
     text = seed_text(load_initiatives(config, load_catalogue().tools))
     if seed.is_symlink() or not seed.exists() or seed.read_text(encoding="utf-8") != text:
         seed.unlink(missing_ok=True)
         seed.write_text(text, encoding="utf-8")
         return True
     return False
+
+
+if __name__ == "__main__":
+    try:
+        write_seed()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)

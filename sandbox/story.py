@@ -174,3 +174,31 @@ def _months_before(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(f"cannot go {months} months back from {day}")
+
+
+def initiatives_yaml(tl: Timeline) -> str:
+    """The story's three initiatives as `config/initiatives.yml` declares them, dated for `tl`.
+
+    The demo writes this for its own history (which ends yesterday); config/initiatives.yml holds the
+    same for the 12 months to 2026-10-31 (a test keeps the two alike).
+    """
+    def entry(ident: str, name: str, department: str, tool: str, start: date, ramp: int, rate: float,
+              primary: str, business: str, financial: str, comparison: str = "") -> str:
+        return (f"  - id: {ident}\n    name: {name}\n    target_departments: [{department}]\n"
+                + (f"    comparison_departments: [{comparison}]\n" if comparison else "")
+                + f"    tools: [{tool}]\n    start: {start.isoformat()}\n    baseline_days: 90\n"
+                f"    ramp_days: {ramp}\n    hourly_rate_eur: {rate:.2f}\n    links:\n"
+                f"      change_activity: trained_share\n      behaviour_change: wau_share\n"
+                f"      primary_benefit: {primary}\n      business_value: {business}\n"
+                f"      financial_impact: {financial}\n")
+
+    return "# The demo organisation's initiatives (docs/sandbox_story.md), dated for its history.\ninitiatives:\n" + "".join((
+        entry("support_m365_pilot", "Customer Support Microsoft 365 Copilot pilot", PILOT_DEPARTMENT, PILOT_TOOL,
+              tl.pilot_training_start, PILOT_TRAINING_LEAD_DAYS + PILOT_RAMP_DAYS, 45.0,
+              "median_first_reply_minutes", "csat_good_share", "net_monthly_value_eur"),
+        entry("engineering_copilot_training", "Engineering GitHub Copilot training roll-out", "Engineering",
+              "github_copilot", tl.eng_training_start, 56, 60.0, "median_lead_time_hours", "null", "null"),
+        entry("product_m365_training", "Product Microsoft 365 Copilot training", "Product", "m365_copilot",
+              tl.product_training_start, 56, 50.0, "median_lead_time_hours", "null", "null",
+              comparison="Marketing, IT, HR, Finance, Operations"),
+    ))
