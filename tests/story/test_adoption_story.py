@@ -132,9 +132,9 @@ def test_support_weekly_active_share_climbs_after_the_pilot(published):
     ).fetchall()
     before = [share for week, share in shares if week < PILOT_START - dt.timedelta(days=7)]
     assert before and max(before) == 0, "no Support M365 usage before the pilot"
-    # The usage report is a snapshot of last-activity dates: the latest weeks show the adopters.
-    assert shares[-1][1] > 0.3, shares[-4:]
-    assert shares[-1][1] > shares[-3][1] > 0, shares[-4:]
+    # The usage report is a snapshot of last-activity dates; landed every night since the start (as the
+    # story build does), it gives the whole history: after the ramp about 70% of Support is weekly active.
+    assert all(0.55 <= share <= 0.85 for _, share in shares[-4:]), shares[-4:]
     # On the last reported day about 70% of seats are weekly active (80% adopt, most used it that week).
     seats, wau, activation = published.execute(
         """
@@ -178,7 +178,8 @@ def test_usage_segments_follow_the_story(published):
     assert active + inactive >= seats
     before = published.execute(
         "select coalesce(sum(active_people), 0) from adoption.usage_segments_monthly "
-        "where tool = 'm365_copilot' and department_id = 'customer_support' and month_start < ?", [PILOT_START]
+        "where tool = 'm365_copilot' and department_id = 'customer_support' and month_start < ?",
+        [PILOT_START.replace(day=1)],
     ).fetchone()[0]
     assert before == 0
 
