@@ -214,3 +214,20 @@ def test_a_dropped_survey_csv_is_loaded_once_and_republished(world):
     assert all(run.success for run in runs)
     assert _publication(home)[0] != before[0], (
         f"the marts must be republished after the dropped file; automation requested {sorted(k.to_user_string() for k in downstream)}")
+
+
+def test_a_fresh_tenant_gets_insufficient_data_not_a_low_usage_share(world):
+    """This warehouse landed its first Microsoft 365 usage report today: the report only says when each
+    user was last active, so the weeks before are unknown. The Support pilot's behaviour link (WAU
+    share, baseline months before) says so instead of printing a share near zero."""
+    with duckdb.connect(str(world["home"] / "warehouse.duckdb"), read_only=True) as conn:
+        first_report = conn.execute("select min(report_refresh_date) from raw_m365_copilot.usage_user_detail").fetchone()[0]
+    with duckdb.connect(str(world["home"] / "published" / "marts.duckdb"), read_only=True) as conn:
+        status, reason, current, did, evidence = conn.execute(
+            "select status, status_reason, current_value, did_estimate, evidence from value_chain.initiative_links "
+            "where initiative_id = 'support_m365_pilot' and link = 'behaviour_change'"
+        ).fetchone()
+    assert first_report is not None
+    assert (status, reason, evidence) == ("insufficient_data", f"no usage history before {first_report.isoformat()}",
+                                          "insufficient data")
+    assert current is None and did is None
