@@ -13,7 +13,8 @@ from pathlib import Path
 
 import altair as alt
 
-STATUS_COLOURS = {"on_track": "#2e7d32", "at_risk": "#f9a825", "off_track": "#c62828", "no_data": "#9e9e9e"}
+STATUS_COLOURS = {"on_track": "#2e7d32", "at_risk": "#f9a825", "off_track": "#c62828", "no_data": "#9e9e9e",
+                 "incomplete": "#90a4ae", "suppressed": "#616161"}
 WITHHELD = "withheld"
 
 

@@ -11,7 +11,9 @@ from pipelines.report.formats import fmt_value, missing, month_end, partial_flag
 from pipelines.report.marts import PublishedMarts, column
 from pipelines.report.page import STATUS_COLOURS, Chart, Section, esc
 
-STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "no_data": "no data"}
+# `incomplete`: a month still in progress, not scored; `suppressed`: a people KPI over fewer than k people.
+STATUS_LABELS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "no_data": "no data",
+                 "incomplete": "in progress", "suppressed": "withheld"}
 
 
 def _sparkline(series: pd.DataFrame, target: object, name: str) -> Chart:
