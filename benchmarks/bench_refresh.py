@@ -121,7 +121,8 @@ def run_refresh(home: Path, env: dict[str, str]) -> dict:
         sampler.join()
     ended_at = time.time()
     if code != 0:
-        raise SystemExit(f"archipelago refresh failed (exit {code}); see {log}")
+        tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-30:])
+        raise SystemExit(f"archipelago refresh failed (exit {code}); the end of its output:\n{tail}")
     instance = dg.DagsterInstance.from_config(str(home / "dagster"))
     run = instance.get_runs(limit=1)[0]
     records = instance.all_logs(run.run_id)
