@@ -48,6 +48,32 @@ class SuiteContext:
     volume_min_ratio: float = 0.5
     volume_max_ratio: float = 2.0
     today: dt.date = field(default_factory=dt.date.today)
+    # Periods (days, weeks, months) the table covers now / in the last publication: a table that
+    # grows by its calendar (a 12-day gap between refreshes adds 12 days of rows) scales its band.
+    previous_period_count: int | None = None
+    period_count: int | None = None
+
+    @property
+    def calendar_growth(self) -> float:
+        """How much the table's calendar grew since the last publication (1.0 when unknown)."""
+        if not self.previous_period_count or not self.period_count:
+            return 1.0
+        return self.period_count / self.previous_period_count
+
+
+def volume_band(ctx: SuiteContext) -> tuple[int, int, str]:
+    """(low, high, label) of the row count allowed after the last publication: the configured ratios
+    around its rows, per period of the table's calendar, so rows per day (week, month) must stay in
+    the band while new periods may add their rows."""
+    growth = ctx.calendar_growth
+    expected = ctx.previous_row_count * growth
+    low = max(int(expected * ctx.volume_min_ratio), 1)
+    high = int(expected * ctx.volume_max_ratio) + 1
+    label = (f"volume: within {ctx.volume_min_ratio:g}x-{ctx.volume_max_ratio:g}x of last publication "
+             f"({ctx.previous_row_count} rows")
+    if growth != 1.0:
+        label += f" over {ctx.previous_period_count} periods, now {ctx.period_count}"
+    return low, high, label + ")"
 
 
 @dataclass(frozen=True)
@@ -70,16 +96,8 @@ def volume_expectation(ctx: SuiteContext) -> list[Expect]:
     """Row count within the configured band around the last publication (none before the first)."""
     if ctx.previous_row_count is None or ctx.previous_row_count == 0:
         return [Expect("ExpectTableRowCountToBeBetween", {"min_value": 1}, label="volume: not empty")]
-    low = int(ctx.previous_row_count * ctx.volume_min_ratio)
-    high = int(ctx.previous_row_count * ctx.volume_max_ratio) + 1
-    return [
-        Expect(
-            "ExpectTableRowCountToBeBetween",
-            {"min_value": max(low, 1), "max_value": high},
-            label=f"volume: within {ctx.volume_min_ratio:g}x-{ctx.volume_max_ratio:g}x of last publication "
-            f"({ctx.previous_row_count} rows)",
-        )
-    ]
+    low, high, label = volume_band(ctx)
+    return [Expect("ExpectTableRowCountToBeBetween", {"min_value": low, "max_value": high}, label=label)]
 
 
 def freshness_expectation(column: str, ctx: SuiteContext, *, max_delay_days: int) -> Expect:
@@ -199,10 +217,7 @@ def volume_sql(ctx: SuiteContext, *, relation: str = RELATION, severity: str = B
     if not ctx.previous_row_count:
         low, high, label = 1, None, "volume: not empty"
     else:
-        low = max(int(ctx.previous_row_count * ctx.volume_min_ratio), 1)
-        high = int(ctx.previous_row_count * ctx.volume_max_ratio) + 1
-        label = (f"volume: within {ctx.volume_min_ratio:g}x-{ctx.volume_max_ratio:g}x of last publication "
-                 f"({ctx.previous_row_count} rows)")
+        low, high, label = volume_band(ctx)
     upper = f" and count(*) <= {high}" if high is not None else ""
     return SqlExpect(
         label=label,

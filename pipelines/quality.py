@@ -54,7 +54,42 @@ def previous_row_count(published_file: Path, table: str) -> int | None:
         conn.close()
 
 
-def suite_context(conn: duckdb.DuckDBPyConnection, published_file: Path, table: str) -> SuiteContext:
+# The calendar column of a periodic mart, by the names the marts use (a suite may name its own with
+# PERIOD_COLUMN): the volume band scales with the periods the table covers (see volume_band).
+PERIOD_COLUMNS = ("usage_date", "week_start", "month_start")
+
+
+def _period_column(conn: duckdb.DuckDBPyConnection, relation: str, declared: str | None) -> str | None:
+    schema, name = relation.split(".", 1)
+    columns = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, name]).fetchall()}
+    return next((c for c in ((declared,) if declared else PERIOD_COLUMNS) if c in columns), None)
+
+
+def period_count(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> int | None:
+    try:
+        return conn.execute(f"select count(distinct {column}) from {relation}").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def previous_period_count(published_file: Path, table: str, column: str) -> int | None:
+    """Distinct periods of `table` in the last good publication; None when there is none yet."""
+    if not published_file.exists():
+        return None
+    conn = duckdb.connect(str(published_file), read_only=True)
+    try:
+        return period_count(conn, table, column)
+    finally:
+        conn.close()
+
+
+def suite_context(conn: duckdb.DuckDBPyConnection, published_file: Path, table: str,
+                  relation: str | None = None, period_column: str | None = None) -> SuiteContext:
+    """The facts a suite's thresholds follow. With the working `relation`, a periodic mart's volume band
+    scales with the periods it covers now against the last publication (a gap between refreshes)."""
+    column = _period_column(conn, relation, period_column) if relation else None
     try:
         departments = frozenset(r[0] for r in conn.execute("select department_id from marts.dim_department").fetchall())
     except duckdb.CatalogException:
@@ -67,6 +102,8 @@ def suite_context(conn: duckdb.DuckDBPyConnection, published_file: Path, table: 
         volume_min_ratio=_float_env(VOLUME_MIN_VARIABLE, 0.5),
         volume_max_ratio=_float_env(VOLUME_MAX_VARIABLE, 2.0),
         today=dt.date.fromisoformat(today) if today else dt.date.today(),
+        previous_period_count=previous_period_count(published_file, table, column) if column else None,
+        period_count=period_count(conn, relation, column) if column else None,
     )
 
 

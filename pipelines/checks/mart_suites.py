@@ -52,7 +52,8 @@ def _suite_outcomes(conn, warehouse: WarehouseResource, run_id: str, table: str,
     if suite is None:
         return [Outcome(table, "a suite exists for every published table", BLOCKING, False,
                         "no module in expectations.suites declares TABLE = " + repr(table))]
-    ctx = suite_context(conn, warehouse.published_dir / PUBLISHED_FILE, table)
+    ctx = suite_context(conn, warehouse.published_dir / PUBLISHED_FILE, table, relation_of(key),
+                        getattr(suite, "PERIOD_COLUMN", None))
     outcomes = run_suite(conn, table, relation_of(key), suite, ctx)
     record_outcomes(conn, run_id, outcomes)
     return outcomes

@@ -21,7 +21,7 @@ from expectations.spec import (
     volume_expectation,
     volume_sql,
 )
-from pipelines.quality import run_sql_expectations, run_suite
+from pipelines.quality import run_sql_expectations, run_suite, suite_context
 
 CTX = SuiteContext(privacy_k=5, department_ids=frozenset({"eng", "ops"}), today=dt.date(2026, 11, 1))
 
@@ -109,6 +109,30 @@ def test_volume_sql(conn):
     outcome = _one(conn, volume_sql(band))
     assert not outcome.success and outcome.observed_value == "3 rows" and "10 rows" in outcome.expectation
     assert _one(conn, volume_sql(SuiteContext(previous_row_count=4))).success
+
+
+def test_volume_band_follows_the_calendar(conn, tmp_path):
+    """A gap between refreshes adds its periods' rows; rows per period out of band still fail."""
+    published = tmp_path / "marts.duckdb"
+    departments = "(values ('eng'), ('ops'), ('hr'), ('fin')) t(department_id)"
+    with duckdb.connect(str(published)) as pub:  # last publication: 4 rows over one day
+        pub.execute("create schema adoption")
+        pub.execute(f"create table adoption.daily as select date '2026-10-01' as usage_date, * from {departments}")
+
+    def volume(where="true"):
+        conn.execute(f"create or replace table marts.daily as select date '2026-10-01' + cast(i as integer) as usage_date, "
+                     f"department_id from range(13) r(i), {departments} where {where}")
+        return _one(conn, volume_sql(suite_context(conn, published, "adoption.daily", "marts.daily")), "marts.daily")
+
+    ctx = (volume(), suite_context(conn, published, "adoption.daily", "marts.daily"))[1]
+    assert (ctx.previous_period_count, ctx.period_count) == (1, 13)
+    assert volume().success  # 12 days later: 52 rows over 13 days, 4 a day as before
+    assert not _one(conn, volume_sql(SuiteContext(previous_row_count=4)), "marts.daily").success  # a fixed band fails
+    assert not volume("department_id = 'eng'").success  # shrank to 1 row a day
+    volume()
+    conn.execute("insert into marts.daily select usage_date, department_id || i from marts.daily, range(2) r(i)")
+    exploded = _one(conn, volume_sql(suite_context(conn, published, "adoption.daily", "marts.daily")), "marts.daily")
+    assert not exploded.success and "now 13" in exploded.expectation  # 12 rows a day where there were 4
 
 
 def test_freshness_sql(conn):
