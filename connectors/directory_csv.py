@@ -2,10 +2,16 @@
 
 Lands `raw_directory_csv.employees`: one row per person and `valid_from` (the date the row's
 department, team and role took effect). E-mails become `person_key`s here; names are read only
-to check the row and are never landed. A file already landed (same SHA-256) is skipped. The file
-is read strictly (`connectors.csv_files`): a file that cannot be read whole fails the step naming
+to check the row and are never landed. The file is read strictly (`connectors.csv_files`): a file that cannot be read whole fails the step naming
 file and line and is read again once fixed; undeclared columns are dropped and listed by name
 unless `DIRECTORY_CSV_EXTRA_COLUMNS` allow-lists them.
+
+An export is dated by `DIRECTORY_CSV_SNAPSHOT_DATE` when set, else by the file's modification date
+(the day it arrived). The same file with the same date is skipped; an unchanged file that arrives
+again (a later date) lands again as a snapshot of that date, so a stable organisation stays current
+and only an export that stops arriving goes stale. Without the `valid_from` column a row is valid
+from the snapshot date (`valid_from_reported` false): the models may apply a person's first known
+department back to their start date (docs/configuration.md, `ARCHIPELAGO_DIRECTORY_BACKFILL`).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ EMPLOYEES = StreamSpec(
     columns=(
         Column("person_key", "VARCHAR", "keyed hash of the work e-mail"),
         Column("valid_from", "DATE", "date this department/team/role took effect"),
+        Column("valid_from_reported", "BOOLEAN", "true when the export carried valid_from (job history)"),
         Column("employee_key", "VARCHAR", "keyed hash of the HR employee id"),
         Column("department", "VARCHAR"),
         Column("team", "VARCHAR"),
@@ -104,6 +111,7 @@ class DirectoryCsvExtractor:
         return {
             "person_key": p.person_key(email),
             "valid_from": valid_from or snapshot,
+            "valid_from_reported": valid_from is not None,
             "employee_key": p.identity_key(SOURCE_NAME, raw["employee_id"]),
             "department": require(raw["department"], "department"),
             "team": raw["team"] or None,
@@ -120,9 +128,9 @@ class DirectoryCsvExtractor:
 
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
         fingerprint = file_fingerprint(self.path)
-        if state and state.get("sha256") == fingerprint:
-            return
         snapshot = self._snapshot()
+        if state and state.get("sha256") == fingerprint and state.get("snapshot_date", snapshot.isoformat()) >= snapshot.isoformat():
+            return  # landed already as of this date (a state without a date predates dating: same file, skip)
         rows: list[dict[str, Any]] = []
         rejects: list[Reject] = []
         seen: set[tuple[str, dt.date]] = set()
@@ -146,7 +154,8 @@ class DirectoryCsvExtractor:
                 # State only on the last batch: a file half landed is landed again, whole.
                 yield Batch(rows={"employees": rows}, rejects=rejects, unknown_fields=export.unknown_columns)
                 rows, rejects = [], []
-        yield Batch(rows={"employees": rows}, rejects=rejects, state={"sha256": fingerprint, "file": self.path.name},
+        yield Batch(rows={"employees": rows}, rejects=rejects,
+                    state={"sha256": fingerprint, "file": self.path.name, "snapshot_date": snapshot.isoformat()},
                     unknown_fields=export.unknown_columns)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,13 +86,20 @@ def override_rows(org: Organisation):
 
 
 def write_exports(org: Organisation, directory: Path, job_history: bool = True) -> dict[str, Path]:
-    """Write the four exports; `job_history` adds the optional `valid_from` column (one row per job)."""
+    """Write the four exports; `job_history` adds the optional `valid_from` column (one row per job).
+
+    Each file is dated (modification time) by the simulated clock, as a real export would be by the
+    day it arrived: the directory connector dates an export without a configured snapshot date so."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     header = (*DIRECTORY_COLUMNS, "valid_from") if job_history else DIRECTORY_COLUMNS
-    return {
+    written = {
         "directory": _write(directory / "directory.csv", header, directory_rows(org, job_history)),
         "training": _write(directory / "training.csv", TRAINING_COLUMNS, training_rows(org)),
         "survey": _write(directory / "survey.csv", SURVEY_COLUMNS, survey_rows(org)),
         "identity_overrides": _write(directory / "identity_overrides.csv", OVERRIDE_COLUMNS, override_rows(org)),
     }
+    arrived = org.now.replace(tzinfo=UTC).timestamp()
+    for path in written.values():
+        os.utime(path, (arrived, arrived))
+    return written

@@ -34,6 +34,7 @@ class Organisation:
     training: list[Enrolment]
     surveys: list[Response]
     now: datetime = field(default=datetime(1970, 1, 1))
+    directory_job_history: bool = True  # the directory export carries the optional valid_from column
 
     def __post_init__(self) -> None:
         if self.now == datetime(1970, 1, 1):
@@ -76,15 +77,16 @@ class Organisation:
             out.append((e.idx, f"user-{hex_id(self.seed, 'openai-user', e.idx, 24)}", email))
         return out
 
-    def write_exports(self, directory: str | Path, job_history: bool = True) -> dict[str, Path]:
+    def write_exports(self, directory: str | Path, job_history: bool | None = None) -> dict[str, Path]:
         """directory.csv, training.csv, survey.csv, identity_overrides.csv as of `now`.
 
-        With `job_history` the directory carries the optional `valid_from` column of
-        docs/configuration.md: one row per person and job, so department moves are effective-dated.
+        With `job_history` (default: the organisation's `directory_job_history`) the directory carries
+        the optional `valid_from` column of docs/configuration.md: one row per person and job, so
+        department moves are effective-dated.
         """
         from sandbox.exports import write_exports
 
-        return write_exports(self, Path(directory), job_history)
+        return write_exports(self, Path(directory), self.directory_job_history if job_history is None else job_history)
 
 
 def generate_organisation(seed: int = 42, employees: int = 300, months: int = 12,

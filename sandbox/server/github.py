@@ -198,22 +198,32 @@ class GitHubApi:
             acc = int(gen * float(usage.accept_rate[i]))
             loc_sug, loc_add = gen * 6, acc * 5
             chat = (e.idx + col) % 3 != 0
+            # Chat code blocks count in the totals, not in the inline completions (code_completion).
+            chat_gen = 1 + n % 4 if chat else 0
+            chat_acc = (chat_gen + 1) // 2
+            total_gen, total_acc = gen + chat_gen, acc + chat_acc
+            features = [{"feature": "code_completion", "code_generation_activity_count": gen,
+                         "code_acceptance_activity_count": acc, "user_initiated_interaction_count": 0,
+                         "loc_added_sum": loc_add, "loc_deleted_sum": 0,
+                         "loc_suggested_to_add_sum": loc_sug, "loc_suggested_to_delete_sum": 0}]
+            if chat:
+                features.append({"feature": "chat_panel_ask_mode", "code_generation_activity_count": chat_gen,
+                                 "code_acceptance_activity_count": chat_acc, "user_initiated_interaction_count": n,
+                                 "loc_added_sum": 0, "loc_deleted_sum": 0, "loc_suggested_to_add_sum": 0,
+                                 "loc_suggested_to_delete_sum": 0})
             out.append({
                 "day": day.isoformat(), "enterprise_id": "1", "organization_id": ORG_ID, "user_id": e.github_id,
                 "user_login": e.github_login, "user_initiated_interaction_count": n,
-                "code_generation_activity_count": gen, "code_acceptance_activity_count": acc,
+                "code_generation_activity_count": total_gen, "code_acceptance_activity_count": total_acc,
                 "loc_suggested_to_add_sum": loc_sug, "loc_suggested_to_delete_sum": 0, "loc_added_sum": loc_add,
                 "loc_deleted_sum": 0, "used_agent": (e.idx + col) % 5 == 0, "used_chat": chat, "used_cli": False,
-                "totals_by_ide": [{"ide": "vscode", "code_generation_activity_count": gen,
-                                   "code_acceptance_activity_count": acc, "user_initiated_interaction_count": n,
+                "totals_by_ide": [{"ide": "vscode", "code_generation_activity_count": total_gen,
+                                   "code_acceptance_activity_count": total_acc, "user_initiated_interaction_count": n,
                                    "loc_added_sum": loc_add, "loc_deleted_sum": 0, "loc_suggested_to_add_sum": loc_sug,
                                    "loc_suggested_to_delete_sum": 0,
                                    "last_known_ide_version": {"ide_version": "1.96.2",
                                                               "sampled_at": f"{day.isoformat()}T00:00:02.000Z"}}],
-                "totals_by_feature": [{"feature": "code_completion", "code_generation_activity_count": gen,
-                                       "code_acceptance_activity_count": acc, "user_initiated_interaction_count": 0,
-                                       "loc_added_sum": loc_add, "loc_deleted_sum": 0,
-                                       "loc_suggested_to_add_sum": loc_sug, "loc_suggested_to_delete_sum": 0}],
+                "totals_by_feature": features,
                 "totals_by_language_feature": [], "totals_by_language_model": [], "totals_by_model_feature": [],
             })
         return out

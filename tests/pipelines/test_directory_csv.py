@@ -69,3 +69,21 @@ def test_the_same_file_twice_is_skipped(tmp_path):
     extractor = DirectoryCsvExtractor(path, P)
     [batch] = list(extractor.batches(None))
     assert list(extractor.batches(batch.state)) == []
+
+
+def test_an_unchanged_export_that_arrives_again_is_current_as_of_its_new_date(tmp_path):
+    """Re-read and unchanged: skipped on the same date, landed again as a snapshot of a later one (the
+    configured DIRECTORY_CSV_SNAPSHOT_DATE, else the file's modification date)."""
+    import os
+
+    path = write(tmp_path, "E1,ann@acme.com,Ann,Sales,Field,sales,Rep,,A,2020-01-01,")
+    first = DirectoryCsvExtractor(path, P, dt.date(2026, 11, 1))
+    [batch] = list(first.batches(None))
+    assert batch.state["snapshot_date"] == "2026-11-01" and not batch.rows["employees"][0]["valid_from_reported"]
+    assert list(first.batches(batch.state)) == []
+    [again] = list(DirectoryCsvExtractor(path, P, dt.date(2026, 11, 13)).batches(batch.state))
+    assert [r["snapshot_date"] for r in again.rows["employees"]] == [dt.date(2026, 11, 13)]
+    arrived = dt.datetime(2026, 11, 25, 6, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (arrived, arrived))  # no configured date: the day the file arrived
+    [by_mtime] = list(DirectoryCsvExtractor(path, P).batches(again.state))
+    assert by_mtime.state["snapshot_date"] == "2026-11-25"

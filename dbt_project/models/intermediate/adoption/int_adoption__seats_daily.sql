@@ -7,8 +7,10 @@
     )
 }}
 -- One row per person, AI tool and day on which they held a licence (seat). Seat lists are snapshots:
--- a seat runs from its licensed-since date; while it is on the latest snapshot it runs to the as-of
--- day, otherwise to the last snapshot that still listed it. Unresolved seat holders keep their
+-- a seat runs from its licensed-since date. A GitHub seat seen with a pending_cancellation_date ends
+-- the day before that date (the vendor's fact, whatever the refresh cadence: a seat cancelled on the
+-- 20th ends on the 19th even when the next refresh comes on the 27th); any other seat on the latest
+-- snapshot runs to the as-of day, otherwise to the last snapshot that still listed it. Unresolved seat holders keep their
 -- vendor key as actor_key (counted, not attributable to a department).
 -- Incremental: a run rebuilds the days from var('adoption_lookback_days') before the latest one it
 -- holds; the seats themselves come from every snapshot, only their days before that are kept. A seat
@@ -38,7 +40,8 @@ snapshots as (
         ids.person_key,
         seats.tool,
         seats.licensed_since,
-        seats.snapshot_date
+        seats.snapshot_date,
+        seats.pending_cancellation_date
     from {{ ref('stg_github_copilot__seats') }} as seats
     left join {{ ref('int_adoption__tool_identities') }} as ids
         on ids.source = 'github' and ids.identity_key = seats.identity_key
@@ -51,7 +54,8 @@ snapshots as (
         licences.person_key,
         licences.tool,
         licences.licensed_since,
-        licences.snapshot_date
+        licences.snapshot_date,
+        cast(null as date)
     from {{ ref('stg_m365_copilot__licences') }} as licences
     where licences.account_enabled
 
@@ -63,7 +67,8 @@ snapshots as (
         coalesce(ids.person_key, members.person_key),
         coalesce(member_tool.tool, 'openai_chatgpt'),
         members.member_since,
-        members.snapshot_date
+        members.snapshot_date,
+        cast(null as date)
     from {{ ref('stg_openai__members') }} as members
     left join {{ ref('int_adoption__tool_identities') }} as ids
         on ids.source = 'openai' and ids.identity_key = members.identity_key
@@ -85,6 +90,7 @@ seats as (
         snapshots.tool,
         min(coalesce(snapshots.licensed_since, snapshots.snapshot_date)) as seat_start,
         max(snapshots.snapshot_date) as last_seen,
+        max(snapshots.pending_cancellation_date) as cancelled_on,
         max(latest_snapshot.latest_snapshot_date) as latest_snapshot_date
     from snapshots
     inner join latest_snapshot on latest_snapshot.identity_source = snapshots.identity_source
@@ -99,7 +105,10 @@ select distinct
 from seats
 inner join {{ ref('int_adoption__calendar_days') }} as days
     on days.calendar_date >= seats.seat_start
-    and (seats.last_seen = seats.latest_snapshot_date or days.calendar_date <= seats.last_seen)
+    and case
+        when seats.cancelled_on is not null then days.calendar_date < seats.cancelled_on
+        else seats.last_seen = seats.latest_snapshot_date or days.calendar_date <= seats.last_seen
+    end
 {% if is_incremental() -%}
 where days.calendar_date >= {{ rebuild_from }}
 {%- endif %}

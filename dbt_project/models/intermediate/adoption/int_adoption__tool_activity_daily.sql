@@ -19,8 +19,9 @@ with github as (
         usage.identity_key,
         ids.person_key,
         'github_copilot' as tool,
-        -- Accepted completions plus chat/agent prompts: what the user got out of the assistant.
-        usage.suggestions_accepted + usage.interaction_count as intensity_units,
+        -- Accepted inline completions plus the prompts the user sent to chat and agents (each counted
+        -- once: chat insertions are the outcome of a prompt already counted).
+        coalesce(usage.suggestions_accepted, 0) + usage.interaction_count as intensity_units,
         usage.suggestions_shown,
         usage.suggestions_accepted
     from {{ ref('stg_github_copilot__user_day_usage') }} as usage
@@ -105,7 +106,7 @@ select
     activity_date,
     cast(intensity_units as {{ dbt.type_bigint() }}) as intensity_units,
     case tool
-        when 'github_copilot' then 'accepted suggestions + chat interactions'
+        when 'github_copilot' then 'accepted inline completions + chat and agent prompts'
         when 'm365_copilot' then 'apps used'
         else 'model requests'
     end as intensity_unit,

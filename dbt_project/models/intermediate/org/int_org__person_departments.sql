@@ -10,11 +10,19 @@
 --
 -- Leavers: an end date reported by the source wins; otherwise a person missing from the latest
 -- full snapshot of the chosen source left on the first snapshot date that no longer lists them.
+--
+-- History from the first snapshot (var directory_backfill, env ARCHIPELAGO_DIRECTORY_BACKFILL,
+-- default true): a snapshot says where people are, not since when. A person's first period, when
+-- it comes from a snapshot rather than a reported valid_from, starts at their employment start date,
+-- or (none known) at the start of the landed usage history, so the usage the connectors backfill
+-- has departments from a tenant's first export on. A later snapshot that shows a change starts a
+-- new period as before. Off: a snapshot's rows apply from its snapshot date only.
+{%- set backfill = var('directory_backfill', 'true') | string | lower in ('true', '1', 'yes', 'on') %}
 with csv_rows as (
     select
         'directory_csv' as directory_source,
         person_key, valid_from, snapshot_date, department_name, team_name, role_family, job_title,
-        manager_person_key, employment_start_date, employment_end_date
+        manager_person_key, employment_start_date, employment_end_date, is_valid_from_reported
     from {{ ref('stg_directory_csv__employees') }}
 ),
 
@@ -24,7 +32,8 @@ bamboohr_rows as (
         person_key, snapshot_date as valid_from, snapshot_date, department_name,
         cast(null as {{ dbt.type_string() }}) as team_name, 'unknown' as role_family, job_title,
         supervisor_person_key as manager_person_key,
-        cast(null as date) as employment_start_date, cast(null as date) as employment_end_date
+        cast(null as date) as employment_start_date, cast(null as date) as employment_end_date,
+        false as is_valid_from_reported
     from {{ ref('stg_bamboohr__employees') }}
     where person_key is not null and department_name is not null
 ),
@@ -34,7 +43,8 @@ msgraph_rows as (
         'msgraph' as directory_source,
         person_key, snapshot_date as valid_from, snapshot_date, department_name,
         cast(null as {{ dbt.type_string() }}) as team_name, 'unknown' as role_family, job_title,
-        manager_person_key, hire_date as employment_start_date, cast(null as date) as employment_end_date
+        manager_person_key, hire_date as employment_start_date, cast(null as date) as employment_end_date,
+        false as is_valid_from_reported
     from {{ ref('stg_msgraph_directory__users') }}
     -- Disabled accounts and service accounts without a department are not staff.
     where person_key is not null and department_name is not null and coalesce(is_account_enabled, true)
@@ -88,6 +98,7 @@ versions as (
         manager_person_key,
         employment_start_date,
         employment_end_date,
+        is_valid_from_reported,
         lag(department_name) over (partition by person_key order by valid_from) as prev_department,
         lag(team_name) over (partition by person_key order by valid_from) as prev_team,
         lag(role_family) over (partition by person_key order by valid_from) as prev_role_family,
@@ -120,9 +131,39 @@ latest as (
     where version_number = versions_of_person
 ),
 
+history_start as (
+    -- The first day of landed AI-tool usage: where a first snapshot's department reaches back to
+    -- for a person without a known start date.
+    select first_day from {{ ref('int_adoption__as_of') }}
+),
+
+first_periods as (
+    -- Where each person's first period starts: its snapshot date, or back-filled (see the header).
+    select
+        changes.person_key,
+        changes.valid_from as reported_from,
+        {% if backfill -%}
+        case
+            when changes.is_valid_from_reported then changes.valid_from
+            when latest.employment_start_date is not null then least(changes.valid_from, latest.employment_start_date)
+            -- No start date: only people on the source's first snapshot reach back (later ones joined).
+            when changes.valid_from = first_snapshot.snapshot_date
+                then least(changes.valid_from, coalesce(history_start.first_day, changes.valid_from))
+            else changes.valid_from
+        end
+        {%- else -%}
+        changes.valid_from
+        {%- endif %} as first_valid_from
+    from changes
+    inner join latest on latest.person_key = changes.person_key
+    cross join history_start
+    cross join (select min(snapshot_date) as snapshot_date from snapshots) as first_snapshot
+    where changes.version_number = 1
+),
+
 first_seen as (
-    -- Snapshot sources have no start date: the first snapshot that lists the person stands in.
-    select person_key, min(valid_from) as first_valid_from from rows group by person_key
+    -- Snapshot sources have no start date: the start of the first period stands in.
+    select person_key, first_valid_from from first_periods
 )
 
 select
@@ -134,7 +175,7 @@ select
     latest.manager_person_key,
     coalesce(latest.employment_start_date, first_seen.first_valid_from) as employment_start_date,
     coalesce(latest.employment_end_date, departed.absent_since) as employment_end_date,
-    changes.valid_from,
+    case when changes.version_number = 1 then first_seen.first_valid_from else changes.valid_from end as valid_from,
     lead(changes.valid_from) over (partition by changes.person_key order by changes.valid_from) as valid_to
 from changes
 inner join latest on latest.person_key = changes.person_key

@@ -76,7 +76,7 @@ select
     cast(case when aggregated.is_suppressed then null when aggregated.daily_active_users > 0
               then 1.0 * aggregated.intensity_units / aggregated.daily_active_users end as {{ type_double() }}) as intensity,
     cast(case aggregated.tool
-        when 'github_copilot' then 'accepted suggestions + chat interactions'
+        when 'github_copilot' then 'accepted inline completions + chat and agent prompts'
         when 'm365_copilot' then 'apps used'
         else 'model requests'
     end as {{ dbt.type_string() }}) as intensity_unit,

@@ -6,6 +6,9 @@ with source as (
 select
     person_key,
     cast(valid_from as date) as valid_from,
+    -- The export carried job history (valid_from); rows landed before the flag existed: a valid_from
+    -- other than the snapshot date can only have come from the export.
+    coalesce(valid_from_reported, cast(valid_from as date) <> cast(snapshot_date as date)) as is_valid_from_reported,
     employee_key,
     trim(department) as department_name,
     nullif(trim(team), '') as team_name,
