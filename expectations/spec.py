@@ -55,10 +55,11 @@ class SuiteContext:
 
     @property
     def calendar_growth(self) -> float:
-        """How much the table's calendar grew since the last publication (1.0 when unknown)."""
+        """How much the table's calendar grew since the last publication (1.0 when unknown). Never
+        below 1: a table that lost periods is held to the rows it had, so lost history still fails."""
         if not self.previous_period_count or not self.period_count:
             return 1.0
-        return self.period_count / self.previous_period_count
+        return max(1.0, self.period_count / self.previous_period_count)
 
 
 def volume_band(ctx: SuiteContext) -> tuple[int, int, str]:

@@ -133,6 +133,8 @@ def test_volume_band_follows_the_calendar(conn, tmp_path):
     conn.execute("insert into marts.daily select usage_date, department_id || i from marts.daily, range(2) r(i)")
     exploded = _one(conn, volume_sql(suite_context(conn, published, "adoption.daily", "marts.daily")), "marts.daily")
     assert not exploded.success and "now 13" in exploded.expectation  # 12 rows a day where there were 4
+    lost_history = SuiteContext(previous_row_count=40, previous_period_count=10, period_count=2)
+    assert lost_history.calendar_growth == 1.0  # periods that vanished do not lower the band
 
 
 def test_freshness_sql(conn):
