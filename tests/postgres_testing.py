@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -60,8 +61,7 @@ def running_postgres(database: str = "archipelago") -> Iterator[str]:
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
         run("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "server.log"), "-w", "start")
         started = True
-        _create_database(port, database)
-        yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
+        yield create_database(f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres", database)
     except subprocess.CalledProcessError as exc:
         pytest.fail(f"could not start Postgres from {bin_dir}: {(exc.stderr or exc.stdout).strip()[-500:]}")
     finally:
@@ -71,10 +71,62 @@ def running_postgres(database: str = "archipelago") -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _create_database(port: int, database: str) -> None:
+def create_database(url: str, database: str) -> str:
+    """Create `database` on the server of `url`; its URL."""
     import psycopg2  # noqa: PLC0415
 
-    conn = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres")
-    conn.autocommit = True
-    conn.cursor().execute(f"create database {database}")
-    conn.close()
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        conn.cursor().execute(f'create database "{database}"')
+    finally:
+        conn.close()
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
+
+
+# DuckDB column type -> Postgres; nested values (lists, structs, maps) travel as JSON.
+_SCALAR_TYPES = {
+    "VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "TINYINT": "smallint",
+    "BOOLEAN": "boolean", "DATE": "date", "DOUBLE": "double precision", "FLOAT": "real", "TIME": "time",
+    "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz", "JSON": "jsonb", "UUID": "uuid",
+    "HUGEINT": "numeric", "UBIGINT": "numeric", "UINTEGER": "bigint", "INTERVAL": "interval", "BLOB": "bytea",
+}
+
+
+def _postgres_type(duckdb_type: str) -> tuple[str, bool]:
+    """(Postgres type, travels as JSON)."""
+    if duckdb_type in _SCALAR_TYPES:
+        return _SCALAR_TYPES[duckdb_type], False
+    if duckdb_type.startswith("DECIMAL"):
+        return duckdb_type.replace("DECIMAL", "numeric"), False
+    return "jsonb", True
+
+
+def copy_raw_schemas(warehouse: Path, url: str, work_dir: Path) -> dict[str, int]:
+    """Copy every `raw_*` table of a DuckDB warehouse into Postgres (COPY from CSV); rows per table."""
+    import duckdb  # noqa: PLC0415
+    import psycopg2  # noqa: PLC0415
+
+    copied = {}
+    with duckdb.connect(str(warehouse), read_only=True) as duck, psycopg2.connect(url) as conn, conn.cursor() as cur:
+        duck.execute("set TimeZone = 'UTC'")
+        tables = duck.execute("select table_schema, table_name from information_schema.tables "
+                              "where table_schema like 'raw\\_%' escape '\\' and table_type = 'BASE TABLE' "
+                              "order by 1, 2").fetchall()
+        for schema, table in tables:
+            columns = duck.execute("select column_name, data_type from information_schema.columns "
+                                   "where table_schema = ? and table_name = ? order by ordinal_position",
+                                   [schema, table]).fetchall()
+            typed = [(name, *_postgres_type(kind)) for name, kind in columns]
+            cur.execute(f'create schema if not exists "{schema}"')
+            cur.execute(f'drop table if exists "{schema}"."{table}"')
+            cur.execute(f'create table "{schema}"."{table}" ('
+                        + ", ".join(f'"{name}" {kind}' for name, kind, _ in typed) + ")")
+            csv = work_dir / f"{schema}.{table}.csv"
+            select = ", ".join(f'to_json("{name}")' if as_json else f'"{name}"' for name, _, as_json in typed)
+            duck.execute(f"copy (select {select} from \"{schema}\".\"{table}\") to '{csv}' (format csv, header false)")
+            with csv.open() as rows:
+                cur.copy_expert(f'copy "{schema}"."{table}" from stdin with (format csv)', rows)
+            copied[f"{schema}.{table}"] = cur.rowcount
+            csv.unlink()
+    return copied

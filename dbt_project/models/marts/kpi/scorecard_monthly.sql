@@ -85,8 +85,8 @@ measured as (
             else max(case when values_.department_name = chosen.department_name then values_.observations end)
         end as observations,
         -- A department's own people KPI withheld upstream (a shared KPI combines the published owners).
-        coalesce(max(case when not chosen.is_shared and values_.department_name = chosen.department_name
-                          then values_.is_suppressed end), false) as is_suppressed_upstream
+        coalesce({{ dbt.bool_or("case when not chosen.is_shared and values_.department_name = chosen.department_name
+                          then values_.is_suppressed end") }}, false) as is_suppressed_upstream
     from chosen
     left join values_
         on values_.month_start = chosen.month_start

@@ -7,6 +7,6 @@ select
     count(case when resolution_method = 'override' then 1 end) as resolved_by_override,
     count(case when resolution_method = 'unresolved' then 1 end) as unresolved,
     count(case when resolution_method <> 'unresolved' and not is_in_directory then 1 end) as resolved_outside_directory,
-    cast(count(case when resolution_method = 'unresolved' then 1 end) as double) / count(*) as unresolved_share
+    cast(count(case when resolution_method = 'unresolved' then 1 end) as {{ type_double() }}) / count(*) as unresolved_share
 from {{ ref('int_identity__resolved') }}
 group by source

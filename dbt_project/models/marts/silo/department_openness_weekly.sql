@@ -61,7 +61,7 @@ department_ties as (
 organisation_ties as (
     select
         activity_week as week_start,
-        cast(sum(case when is_cross_department then 1 else 0 end) as double) / count(*) as organisation_openness
+        cast(sum(case when is_cross_department then 1 else 0 end) as {{ type_double() }}) / count(*) as organisation_openness
     from ties
     group by activity_week
 ),
@@ -181,14 +181,14 @@ select
     case when not is_suppressed then ties_external end as ties_external,
     case when not is_suppressed then ties_internal end as ties_internal,
     case when not is_suppressed and ties_external + ties_internal > 0
-        then cast(ties_external - ties_internal as double) / (ties_external + ties_internal) end as ei_index,
+        then cast(ties_external - ties_internal as {{ type_double() }}) / (ties_external + ties_internal) end as ei_index,
     case when not is_suppressed and ties_external + ties_internal > 0
-        then cast(ties_external as double) / (ties_external + ties_internal) end as openness,
+        then cast(ties_external as {{ type_double() }}) / (ties_external + ties_internal) end as openness,
     is_suppressed,
     organisation_openness,
     tickets_resolved,
     pingpong_tickets_resolved,
-    case when tickets_resolved > 0 then cast(pingpong_tickets_resolved as double) / tickets_resolved end as pingpong_rate,
+    case when tickets_resolved > 0 then cast(pingpong_tickets_resolved as {{ type_double() }}) / tickets_resolved end as pingpong_rate,
     handoffs_out,
     handoffs_in,
     handoffs_in_passed_on,
@@ -197,5 +197,5 @@ select
     boundary_wait_business_hours_median,
     tickets_created,
     miscommunication_tickets,
-    case when tickets_created > 0 then 100.0 * miscommunication_tickets / tickets_created end as miscommunication_per_100_tickets
+    case when tickets_created > 0 then cast(100.0 * miscommunication_tickets as {{ type_double() }}) / tickets_created end as miscommunication_per_100_tickets
 from joined

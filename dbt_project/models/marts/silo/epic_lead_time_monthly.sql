@@ -45,7 +45,7 @@ select
     {{ period_is_complete('month_start', 'month') }} as is_complete,
     is_cross_functional,
     count(*) as epics_resolved,
-    avg(cast(departments as double)) as departments_per_epic_mean,
+    avg(cast(departments as {{ type_double() }})) as departments_per_epic_mean,
     {{ median('lead_time_days') }} as lead_time_days_median,
     avg(lead_time_days) as lead_time_days_mean
 from epic_lead_times
