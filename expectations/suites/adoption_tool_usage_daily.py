@@ -19,7 +19,7 @@ USAGE_MAX_DELAY_DAYS = 7
 COLUMNS = (
     "usage_date", "tool", "department_id", "department_name", "capability", "people", "seats", "daily_active_users",
     "weekly_active_users", "monthly_active_users", "activation_rate", "stickiness", "intensity", "intensity_unit",
-    "idle_seats", "idle_seat_monthly_cost_eur", "acceptance_rate", "is_suppressed",
+    "idle_seats", "idle_seat_monthly_cost_eur", "acceptance_rate", "chat_code_insertions", "is_suppressed",
 )
 
 
@@ -30,7 +30,8 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
         *not_null("usage_date", "tool", "department_id", "is_suppressed"),
         departments_known("department_id", ctx),
         *(between(c, 0, 1) for c in ("activation_rate", "stickiness", "acceptance_rate")),
-        *(between(c, 0, None) for c in ("seats", "daily_active_users", "idle_seats", "idle_seat_monthly_cost_eur", "intensity")),
+        *(between(c, 0, None) for c in ("seats", "daily_active_users", "idle_seats", "idle_seat_monthly_cost_eur", "intensity",
+                                        "chat_code_insertions")),
         *volume(ctx, RELATION, USAGE_TABLES)[0],
     ]
 

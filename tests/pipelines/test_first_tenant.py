@@ -176,3 +176,33 @@ def test_acceptance_rate_is_githubs_inline_completion_rate(tenant):
                 mixed_differs += abs(totals[dept][0] / totals[dept][1] - accepted[dept] / n) > 1e-9
                 checked += 1
     assert checked >= HISTORY_DAYS and mixed_differs, "the case must tell GitHub's rate from totals over totals"
+
+
+def test_chat_insertions_are_their_own_figure(tenant):
+    """chat_code_insertions = the record's accepted code blocks minus the code_completion feature's,
+    summed over the department's users that day, computed here from the records the sandbox serves."""
+    from sandbox.server.github import GitHubApi  # noqa: PLC0415
+    from sandbox.server.state import Credentials, ServerState  # noqa: PLC0415
+
+    org = tenant.org
+    api = GitHubApi(ServerState(org=org, faults=None, credentials=Credentials.for_seed(org.seed)))
+    department = {e.github_login: e.history[0].department.lower() for e in org.people.employees if e.github_login}
+    published = {(d, dept): (n, hidden) for d, dept, n, hidden in _rows(
+        tenant.second.published,
+        "select usage_date, department_id, chat_code_insertions, is_suppressed from adoption.tool_usage_daily "
+        "where tool = 'github_copilot'")}
+    checked = nonzero = 0
+    for offset in range(1, HISTORY_DAYS + GAP_DAYS):
+        day = SECOND - dt.timedelta(days=offset)
+        inserted = {}
+        for record in api.records("users-1-day", day):
+            [completion] = [f for f in record["totals_by_feature"] if f["feature"] == "code_completion"]
+            dept = department[record["user_login"]]
+            chat = record["code_acceptance_activity_count"] - completion["code_acceptance_activity_count"]
+            inserted[dept] = inserted.get(dept, 0) + chat
+        for dept, n in inserted.items():
+            figure, hidden = published[(day, dept)]
+            assert figure == (None if hidden else n), (day, dept)
+            checked += not hidden
+            nonzero += bool(figure)
+    assert checked >= HISTORY_DAYS and nonzero, "the case must have chat insertions to count"

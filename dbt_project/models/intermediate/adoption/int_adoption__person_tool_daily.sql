@@ -89,7 +89,8 @@ select
     coalesce(combined.days_since_active = 0, false) as is_active_today,
     activity.intensity_units,
     activity.suggestions_shown,
-    activity.suggestions_accepted
+    activity.suggestions_accepted,
+    activity.chat_insertions
 from combined
 left join activity
     on activity.actor_key = combined.actor_key

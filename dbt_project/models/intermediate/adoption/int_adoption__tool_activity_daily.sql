@@ -23,7 +23,8 @@ with github as (
         -- once: chat insertions are the outcome of a prompt already counted).
         coalesce(usage.suggestions_accepted, 0) + usage.interaction_count as intensity_units,
         usage.suggestions_shown,
-        usage.suggestions_accepted
+        usage.suggestions_accepted,
+        usage.chat_insertions
     from {{ ref('stg_github_copilot__user_day_usage') }} as usage
     left join {{ ref('int_adoption__tool_identities') }} as ids
         on ids.source = 'github' and ids.identity_key = usage.identity_key
@@ -43,7 +44,8 @@ openai as (
         coalesce(project_tools.tool, 'openai_chatgpt') as tool,
         sum(usage.model_requests) as intensity_units,
         cast(null as {{ dbt.type_bigint() }}) as suggestions_shown,
-        cast(null as {{ dbt.type_bigint() }}) as suggestions_accepted
+        cast(null as {{ dbt.type_bigint() }}) as suggestions_accepted,
+        cast(null as {{ dbt.type_bigint() }}) as chat_insertions
     from {{ ref('stg_openai__completions_usage') }} as usage
     left join {{ ref('stg_openai__projects') }} as projects on projects.project_id = usage.project_id
     left join {{ ref('openai_project_tools') }} as project_tools on project_tools.project_name = projects.project_name
@@ -80,7 +82,8 @@ m365 as (
         -- Apps used that day (the report says no more); the overall date counts when no app does.
         greatest(count(distinct case when app <> 'last_activity_date' then app end), 1) as intensity_units,
         cast(null as {{ dbt.type_bigint() }}) as suggestions_shown,
-        cast(null as {{ dbt.type_bigint() }}) as suggestions_accepted
+        cast(null as {{ dbt.type_bigint() }}) as suggestions_accepted,
+        cast(null as {{ dbt.type_bigint() }}) as chat_insertions
     from m365_app_days
     {% if is_incremental() %}
     where activity_date >= {{ days_before_latest('activity_date', lookback) }}
@@ -111,5 +114,6 @@ select
         else 'model requests'
     end as intensity_unit,
     cast(suggestions_shown as {{ dbt.type_bigint() }}) as suggestions_shown,
-    cast(suggestions_accepted as {{ dbt.type_bigint() }}) as suggestions_accepted
+    cast(suggestions_accepted as {{ dbt.type_bigint() }}) as suggestions_accepted,
+    cast(chat_insertions as {{ dbt.type_bigint() }}) as chat_insertions
 from unioned

@@ -2,8 +2,9 @@
 -- MAU (active on the day / in the trailing 7 / 28 days), activation = seat holders active in 28 days
 -- / seats, stickiness = DAU / MAU, intensity = activity units per active person that day (unit named
 -- per tool), idle seats (no activity in 30 days) and their monthly cost, acceptance rate of code
--- assistants. Privacy floor k on the group (people of the department with a seat or activity in the
--- 30 days), with complementary suppression against the organisation's total per day and tool.
+-- assistants, chat code insertions (GitHub Copilot). Privacy floor k on the group (people of the
+-- department with a seat or activity in the 30 days), with complementary suppression against the
+-- organisation's total per day and tool.
 -- People whose identity is unresolved have no department and are left out here (counted in the intermediate).
 {% set k = var('privacy_k') | int %}
 with daily as (
@@ -32,7 +33,8 @@ grouped as (
         sum(case when has_seat and (days_since_active is null or days_since_active >= 30) then 1 else 0 end) as idle_seats,
         sum(intensity_units) as intensity_units,
         sum(suggestions_shown) as suggestions_shown,
-        sum(suggestions_accepted) as suggestions_accepted
+        sum(suggestions_accepted) as suggestions_accepted,
+        sum(chat_insertions) as chat_insertions
     from daily
     group by calendar_date, tool, department_name
 ),
@@ -84,6 +86,8 @@ select
     cast({{ unless_suppressed('aggregated.idle_seats * catalogue.monthly_seat_price_eur', 'aggregated.is_suppressed') }} as {{ type_double() }}) as idle_seat_monthly_cost_eur,
     cast(case when aggregated.is_suppressed then null when catalogue.capability = 'code_assistant' and aggregated.suggestions_shown > 0
               then 1.0 * aggregated.suggestions_accepted / aggregated.suggestions_shown end as {{ type_double() }}) as acceptance_rate,
+    -- Chat and agent code blocks inserted: their own figure, never part of the acceptance rate.
+    cast({{ unless_suppressed('aggregated.chat_insertions', 'aggregated.is_suppressed') }} as {{ dbt.type_bigint() }}) as chat_code_insertions,
     aggregated.is_suppressed
 from aggregated
 left join catalogue
