@@ -18,10 +18,12 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
 from expectations.runner import warm_up_in_background
 from pipelines.checks.mart_suites import CHECK_NAME as MART_SUITE_CHECK_NAME
+from pipelines.dbt_failures import DbtBuildError, failure_line
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
 from pipelines.initiatives import write_seed as write_initiatives_seed
 from pipelines.resources import WarehouseResource
@@ -171,6 +173,13 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             args.append("--full-refresh")
         # One target directory under ARCHIPELAGO_HOME, overwritten by each run: not a new folder per run
         # in the code checkout.
-        yield from dbt.cli(args, context=context, target_path=dbt_target_path(warehouse.home_path)).stream()
+        target_path = dbt_target_path(warehouse.home_path)
+        try:
+            yield from dbt.cli(args, context=context, target_path=target_path).stream()
+        except DagsterDbtCliRuntimeError:
+            line = failure_line(target_path)
+            if line is None:
+                raise
+            raise DbtBuildError(line) from None
 
     return dbt_models

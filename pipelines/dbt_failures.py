@@ -1,0 +1,49 @@
+"""One line for a failed dbt build: which nodes failed, why, and what to do where we know it.
+
+dagster-dbt reports only "the dbt CLI process failed with exit code 1"; dbt's own reasons are in the
+target directory's run_results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# dbt's words when an incremental model (on_schema_change='fail') meets a table built by an older version.
+SCHEMA_CHANGED = "out of sync"
+FULL_REFRESH_HINT = ("a model's columns changed since this warehouse was built (an upgrade): run "
+                     "`archipelago refresh --full-refresh` once")
+SHOWN = 3  # failed nodes named in the line; the rest are counted
+
+
+class DbtBuildError(Exception):
+    """The dbt step failed; the message names the failed models or tests and what to do."""
+
+
+def _node_name(unique_id: str) -> str:
+    # model.archipelago.int_tickets__handoffs / test.archipelago.not_null_x_y.3f2a1b -> the third part
+    parts = unique_id.split(".")
+    return parts[2] if len(parts) > 2 else unique_id
+
+
+def _first_line(message: object) -> str:
+    text = str(message or "").strip()
+    return text.splitlines()[0].strip() if text else "failed"
+
+
+def failure_line(target_path: Path) -> str | None:
+    """The line for the failed nodes of the last build in `target_path`, or None when run_results.json
+    is missing or names no failure (dbt failed before building anything: its own message stands)."""
+    try:
+        results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    failed = [r for r in results if r.get("status") in ("error", "fail")]
+    if not failed:
+        return None
+    named = "; ".join(f"{_node_name(r.get('unique_id', '?'))}: {_first_line(r.get('message'))}" for r in failed[:SHOWN])
+    more = f" and {len(failed) - SHOWN} more" if len(failed) > SHOWN else ""
+    if any(SCHEMA_CHANGED in str(r.get("message") or "") for r in failed):
+        what_to_do = FULL_REFRESH_HINT
+    else:
+        what_to_do = f"fix the model or the data it reads; every node's result is in {target_path / 'run_results.json'}"
+    return f"dbt build failed on {len(failed)} node(s): {named}{more}; {what_to_do}"
