@@ -20,6 +20,7 @@ PHASES = ["not_started", "awareness", "pilot", "scaling", "embedded"]
 COLUMNS = (
     "week_start", "tool", "department_id", "team_id", "team_name", "headcount", "seat_holders", "trained_people",
     "weekly_active_users", "wau_share", "consecutive_embedded_weeks", "adoption_phase", "is_suppressed",
+    "usage_history_from", "status", "status_reason",
 )
 
 
@@ -29,6 +30,8 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
         grain(("week_start", "tool", "team_id")),
         *not_null("week_start", "tool", "team_id", "department_id", "is_suppressed"),
         departments_known("department_id", ctx),
+        Expect("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["ok", "insufficient_data"]},
+               label="range: status (insufficient_data before the tool's usage history)"),
         between("wau_share", 0, 1),
         Expect("ExpectColumnValuesToBeInSet", {"column": "adoption_phase", "value_set": PHASES}, label="range: phase in the four-phase model"),
         *volume(ctx, RELATION, USAGE_TABLES)[0],

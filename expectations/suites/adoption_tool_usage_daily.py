@@ -20,6 +20,7 @@ COLUMNS = (
     "usage_date", "tool", "department_id", "department_name", "capability", "people", "seats", "daily_active_users",
     "weekly_active_users", "monthly_active_users", "activation_rate", "stickiness", "intensity", "intensity_unit",
     "idle_seats", "idle_seat_monthly_cost_eur", "acceptance_rate", "chat_code_insertions", "is_suppressed",
+    "usage_history_from", "status", "status_reason",
 )
 
 
@@ -29,6 +30,8 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
         grain(("usage_date", "tool", "department_id")),
         *not_null("usage_date", "tool", "department_id", "is_suppressed"),
         departments_known("department_id", ctx),
+        Expect("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["ok", "insufficient_data"]},
+               label="range: status (insufficient_data before the tool's usage history)"),
         *(between(c, 0, 1) for c in ("activation_rate", "stickiness", "acceptance_rate")),
         *(between(c, 0, None) for c in ("seats", "daily_active_users", "idle_seats", "idle_seat_monthly_cost_eur", "intensity",
                                         "chat_code_insertions")),

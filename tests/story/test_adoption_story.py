@@ -127,6 +127,7 @@ def test_support_weekly_active_share_climbs_after_the_pilot(published):
         select week_start, sum(weekly_active_users) / sum(headcount)
         from adoption.team_phase_weekly
         where tool = 'm365_copilot' and department_id = 'customer_support' and not is_suppressed
+            and status = 'ok'  -- weeks before the first M365 report are unknown, not zero
         group by week_start order by week_start
         """
     ).fetchall()
@@ -197,3 +198,25 @@ def test_supported_use_counts_ai_tool_tickets_per_active_user(published):
     ramp = [rate[dt.date(2026, 5, 1)], rate[dt.date(2026, 6, 1)]]
     late = [rate[dt.date(2026, 9, 1)], rate[dt.date(2026, 10, 1)]]
     assert min(ramp) > max(late), (ramp, late)
+
+
+def test_days_before_the_usage_history_are_unknown_not_zero(published):
+    """Unknown is not zero: the first M365 report (landed on the history's first night) names
+    last-activity days before it; those days are insufficient_data with no DAU, and MAU waits for
+    28 known days. Later days are ok."""
+    rows = published.execute(
+        """
+        select usage_date, usage_history_from, status, status_reason, daily_active_users, monthly_active_users
+        from adoption.tool_usage_daily where tool = 'm365_copilot' and not is_suppressed order by usage_date
+        """
+    ).fetchall()
+    known_from = rows[0][1]
+    assert known_from is not None
+    before = [r for r in rows if r[0] < known_from]
+    assert before, "the first report names last-activity days before it"
+    assert all(r[2] == "insufficient_data" and r[3] == f"no usage history before {known_from}" and r[4] is None
+               for r in before)
+    first_weeks = [r for r in rows if known_from <= r[0] < known_from + dt.timedelta(days=27)]
+    assert all(r[4] is not None and r[5] is None for r in first_weeks)
+    later = [r for r in rows if r[0] >= known_from + dt.timedelta(days=29)]
+    assert later and all(r[2] == "ok" and r[3] is None and r[5] is not None for r in later)

@@ -5,6 +5,8 @@
 -- published): below k every people figure is NULL. The department's own figures are published in
 -- adoption.tool_usage_daily (its WAU on a Sunday is the ISO week's), so where exactly one team of a
 -- department is hidden the next smallest team is hidden too (complementary suppression).
+-- Unknown is not zero: a week that starts before the tool's usage history (int_adoption__tool_coverage)
+-- has no WAU and no phase, status insufficient_data with the reason.
 {% set pilot = var('adoption_phase_pilot_share', 0.10) %}
 {% set scaling = var('adoption_phase_scaling_share', 0.40) %}
 {% set embedded = var('adoption_phase_embedded_share', 0.70) %}
@@ -47,6 +49,16 @@ counted as (
     from streaks
 ),
 
+known as (
+    -- Days of usage history known by the week's start (-1: the tool has none yet).
+    select
+        counted.*,
+        coverage.history_from,
+        coalesce({{ dbt.datediff('coverage.history_from', 'counted.week_start', 'day') }}, -1) as known_days
+    from counted
+    left join {{ ref('int_adoption__tool_coverage') }} as coverage on coverage.tool = counted.tool
+),
+
 with_department as (
     -- The department as the published total of its teams (always counted as published: safe side).
     select week_start, tool, department_name, team_name, headcount from weekly
@@ -68,19 +80,22 @@ select
     cast(counted.headcount as {{ dbt.type_bigint() }}) as headcount,
     cast(case when not suppression.is_suppressed then counted.seat_holders end as {{ dbt.type_bigint() }}) as seat_holders,
     cast(case when not suppression.is_suppressed then counted.trained_people end as {{ dbt.type_bigint() }}) as trained_people,
-    cast(case when not suppression.is_suppressed then counted.weekly_active_users end as {{ dbt.type_bigint() }}) as weekly_active_users,
-    cast(case when not suppression.is_suppressed then counted.wau_share end as {{ type_double() }}) as wau_share,
-    cast(case when not suppression.is_suppressed then counted.consecutive_high_weeks end as {{ dbt.type_int() }}) as consecutive_embedded_weeks,
+    cast(case when not suppression.is_suppressed and counted.known_days >= 0 then counted.weekly_active_users end as {{ dbt.type_bigint() }}) as weekly_active_users,
+    cast(case when not suppression.is_suppressed and counted.known_days >= 0 then counted.wau_share end as {{ type_double() }}) as wau_share,
+    cast(case when not suppression.is_suppressed and counted.known_days >= 0 then counted.consecutive_high_weeks end as {{ dbt.type_int() }}) as consecutive_embedded_weeks,
     cast(case
-        when suppression.is_suppressed then null
+        when suppression.is_suppressed or not counted.known_days >= 0 then null
         when counted.wau_share >= {{ embedded }} and counted.consecutive_high_weeks >= {{ embedded_weeks }} then 'embedded'
         when counted.wau_share >= {{ scaling }} then 'scaling'
         when counted.wau_share >= {{ pilot }} then 'pilot'
         when counted.seat_holders > 0 or counted.trained_people > 0 or counted.weekly_active_users > 0 then 'awareness'
         else 'not_started'
     end as {{ dbt.type_string() }}) as adoption_phase,
-    suppression.is_suppressed
-from counted
+    suppression.is_suppressed,
+    cast(counted.history_from as date) as usage_history_from,
+    cast(case when counted.known_days >= 0 then 'ok' else 'insufficient_data' end as {{ dbt.type_string() }}) as status,
+    cast({{ coverage_reason('counted.history_from', 'counted.known_days', 0) }} as {{ dbt.type_string() }}) as status_reason
+from known as counted
 inner join suppression
     on suppression.week_start = counted.week_start
     and suppression.tool = counted.tool
