@@ -13,7 +13,7 @@ cast(cast('0x' || substr(md5({{ text_expr }}), 1, 8) as bigint) as double) / 429
 {%- endmacro %}
 
 {% macro postgres__hash_uniform(text_expr) -%}
-cast(('x' || substr(md5({{ text_expr }}), 1, 8))::bit(32)::bigint as double precision) / 4294967296.0
+cast(('x' || lpad(substr(md5({{ text_expr }}), 1, 8), 16, '0'))::bit(64)::bigint as double precision) / 4294967296.0
 {%- endmacro %}
 
 {% macro spark__hash_uniform(text_expr) -%}
