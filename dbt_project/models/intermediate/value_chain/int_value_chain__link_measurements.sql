@@ -19,27 +19,9 @@ with windows as (
     from {{ ref('int_value_chain__initiative_windows') }}
 ),
 
-departments as (
-    select department_name from {{ ref('dim_department') }}
-),
-
-classified as (
-    select
-        windows.*,
-        departments.department_name,
-        case
-            when {{ dbt.position(dbt.concat(["'|'", 'departments.department_name', "'|'"]), dbt.concat(["'|'", 'windows.target_departments', "'|'"])) }} > 0
-                then 'target'
-            when windows.comparison_departments = ''
-                or {{ dbt.position(dbt.concat(["'|'", 'departments.department_name', "'|'"]), dbt.concat(["'|'", 'windows.comparison_departments', "'|'"])) }} > 0
-                then 'comparison'
-        end as group_name
-    from windows
-    cross join departments
-),
-
 groups as (
-    select * from classified where group_name is not null
+    -- The parallel-trend halves are the link units' concern: measured here are baseline and current.
+    select * from {{ ref('int_value_chain__group_windows') }} where window_name in ('baseline', 'current')
 ),
 
 members as (
