@@ -3,8 +3,9 @@
 Tickets come from the cursor-based incremental export with `include=metric_sets` (ticket metrics
 sideloaded, so no per-ticket metrics call), one page per batch; the batch's state is the page's
 `after_cursor`, so the next run (or a resumed one) continues exactly there. Reassignments live in
-ticket audits (`/tickets/{id}/audits`): every ticket in a page has its audit events fetched in the
-same batch. Users come from the incremental user export; groups are small and re-read each run.
+ticket audits, read in bulk from the time-based incremental ticket event export
+(`include=comment_events`), 1000 audits a page, resumed from the last page's `end_time`.
+Users come from the incremental user export; groups are small and re-read each run.
 
 Raw tables: `raw_zendesk.tickets`, `ticket_metrics`, `ticket_audit_events` (one row per audit
 event), `users` (identity_key -> person_key, role), `groups` (id and name, for the group ->
@@ -19,14 +20,13 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from connectors import records as r
-from connectors.base import Batch, Column, Reject, StreamSpec
+from connectors.base import Batch, Column, StreamSpec
 from connectors.errors import RecordError, SourceRequestError
-from connectors.http import SourceHttpClient, SourceStatusError, checked_base_url
-from connectors.pagination import CursorPaginator, paginate, zendesk_cursor
+from connectors.http import SourceHttpClient, checked_base_url
+from connectors.pagination import CursorPaginator, TimeBasedPaginator, paginate, zendesk_cursor
 from connectors.privacy import Pseudonymiser
 from connectors.registry import SourceDefinition, Variable
 from connectors.undeclared import UndeclaredFields, allowed_fields, extra_fields_variable, reports_undeclared
@@ -41,6 +41,13 @@ USERS_PATH = "/api/v2/incremental/users/cursor.json"
 GROUPS_PATH = "/api/v2/groups.json"
 SCHEDULES_PATH = "/api/v2/business_hours/schedules.json"
 HOLIDAYS_PATH = "/api/v2/business_hours/schedules/{id}/holidays.json"
+EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
+# `via` names of the ticket event export -> the channel ids the ticket export uses.
+VIA_CHANNELS = {"web form": "web", "mail": "email", "chat": "chat", "web service": "api", "rule": "rule",
+                "closed ticket": "closed_ticket", "phone call (inbound)": "voice", "api": "api"}
+# Keys of a Create/Change child event other than the changed field itself.
+CHILD_EVENT_KEYS = frozenset({"id", "via", "via_reference_id", "event_type", "type", "previous_value", "author_id",
+                              "created_at", "audit_id", "added_tags", "removed_tags"})
 USER_ID_KEYS = ("requester_id", "submitter_id", "assignee_id", "author_id", "collaborator_ids", "follower_ids",
                 "email_cc_ids", "user_id")
 # Audit change events on these fields carry user ids as values.
@@ -219,6 +226,24 @@ SCHEDULE_KNOWN = frozenset(("id", "url", "name", "time_zone", "intervals", "crea
 HOLIDAY_KNOWN = frozenset(("id", "url", "name", "start_date", "end_date"))
 
 
+def _channel(via: Any) -> str | None:
+    """The channel id (`web`, `email`, ...) of an event's `via`: an object, or the interface's name."""
+    if isinstance(via, Mapping):
+        return r.text(via.get("channel"), "via.channel")
+    if via is None:
+        return None
+    name = r.text(via, "via")
+    return VIA_CHANNELS.get(name.lower(), name.lower())
+
+
+def _changed_field(child: Mapping[str, Any]) -> str:
+    """A Create/Change child event names its field by its key (`{"status": "open", ...}`)."""
+    fields = [k for k in child if k not in CHILD_EVENT_KEYS]
+    if not fields:
+        raise RecordError("change event names no field")
+    return "tags" if "tags" in fields else fields[0]
+
+
 def _value_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -228,15 +253,23 @@ def _value_text(value: Any) -> str | None:
 
 
 class ZendeskTicketsExtractor:
+    """Tickets with their metric sets, then the ticket events (audits) since the last run.
+
+    Both come from Zendesk's incremental exports: tickets from the cursor-based one (1000 a page,
+    metric sets sideloaded), audits from the time-based ticket event export (1000 a page, comments
+    sideloaded), rather than one audits request per ticket. Each batch's state carries both
+    positions, so a run stopped anywhere resumes where its last batch ended.
+    """
+
     source = SOURCE_NAME
     name = "tickets"
     specs = (TICKETS, TICKET_METRICS, AUDIT_EVENTS)
 
     def __init__(self, client: SourceHttpClient, pseudonymiser: Pseudonymiser, *, per_page: int = 1000,
-                 start_time: int = 0, audits: bool = True, audit_workers: int = 4, extra_fields: Iterable[str] = ()):
+                 start_time: int = 0, audits: bool = True, events_per_page: int | None = None,
+                 extra_fields: Iterable[str] = ()):
         self.client = client
-        # Audits are one request per ticket: a few in flight at once (the client retries 429s).
-        self.audit_workers = audit_workers
+        self.events_per_page = events_per_page  # None: the export's own page size (1000)
         self.p = r.cached(pseudonymiser)  # keys are HMACs; the same people recur
         self.per_page = per_page
         self.start_time = start_time
@@ -246,17 +279,27 @@ class ZendeskTicketsExtractor:
 
     @reports_undeclared
     def batches(self, state: dict[str, Any] | None) -> Iterator[Batch]:
+        state = dict(state or {})
+        for batch in self._ticket_batches(state):
+            batch.state = state = {**state, **(batch.state or {})}
+            yield batch
+        if self.audits:
+            for batch in self._event_batches(state):
+                batch.state = state = {**state, **(batch.state or {})}
+                yield batch
+
+    def _ticket_batches(self, state: dict[str, Any]) -> Iterator[Batch]:
         params: dict[str, Any] = {"include": "metric_sets", "per_page": self.per_page}
-        if state and state.get("cursor"):
+        if state.get("cursor"):
             params["cursor"] = state["cursor"]
         else:
-            params["start_time"] = int((state or {}).get("start_time", self.start_time))
+            params["start_time"] = int(state.get("start_time", self.start_time))
         paginator = zendesk_cursor()
         for _, payload in paginate(self.client, "GET", TICKETS_PATH, params, paginator, prefetch=True):
             tickets = payload.get("tickets") if isinstance(payload, Mapping) else None
             if not isinstance(tickets, list):
                 raise SourceRequestError(f"zendesk: {TICKETS_PATH} answered without a `tickets` list")
-            batch = Batch(rows={"tickets": [], "ticket_metrics": [], "ticket_audit_events": []})
+            batch = Batch(rows={"tickets": [], "ticket_metrics": []})
             # The export repeats a ticket changed while it is read: keep its latest version.
             latest: dict[int, dict[str, Any]] = {}
             for raw in tickets:
@@ -274,10 +317,41 @@ class ZendeskTicketsExtractor:
                     batch.rows["ticket_metrics"].append(self._metrics(raw))
                 except RecordError as exc:
                     batch.rejects.append(self.scrub.reject("ticket_metrics", str(exc), raw, r.record_id(raw, "id")))
-            if self.audits:
-                self._audits_of_page(list(latest), batch)
             cursor = paginator.cursor or params.get("cursor")
             batch.state = {"cursor": cursor} if cursor else None
+            yield batch
+
+    def _event_batches(self, state: dict[str, Any]) -> Iterator[Batch]:
+        """Audit events from the time-based ticket event export. The next run starts at the last
+        page's `end_time`; the audits of that second already landed are remembered in the state
+        and skipped when they come again."""
+        start = int(state.get("events_start_time", self.start_time))
+        params: dict[str, Any] = {"start_time": start, "include": "comment_events"}
+        if self.events_per_page:
+            params["per_page"] = self.events_per_page
+        landed = {start: set(state.get("events_at_start") or ())}  # audit ids of a second already landed
+        paginator = TimeBasedPaginator()
+        for _, payload in paginate(self.client, "GET", EVENTS_PATH, params, paginator, prefetch=True):
+            events = payload.get("ticket_events") if isinstance(payload, Mapping) else None
+            if not isinstance(events, list):
+                raise SourceRequestError(f"zendesk: {EVENTS_PATH} answered without a `ticket_events` list")
+            rows: dict[tuple[int, int], dict[str, Any]] = {}
+            batch = Batch(rows={"ticket_audit_events": []})
+            for raw in events:
+                stamp, audit_id = (raw.get("timestamp"), raw.get("id")) if isinstance(raw, Mapping) else (None, None)
+                if audit_id in landed.get(stamp, ()):
+                    continue  # landed by the run before (the export repeats the second it ended on)
+                try:
+                    for row in self._event_rows(raw):
+                        rows[row["audit_id"], row["event_id"]] = row
+                except RecordError as exc:
+                    batch.rejects.append(self.scrub.reject("ticket_audit_events", str(exc), raw, r.record_id(raw, "id")))
+                landed.setdefault(stamp, set()).add(audit_id)
+            batch.rows["ticket_audit_events"] = list(rows.values())
+            end = paginator.end_time
+            if end is not None:
+                landed = {end: landed.get(end, set())}
+                batch.state = {"events_start_time": end, "events_at_start": sorted(landed[end])}
             yield batch
 
     def _ticket(self, raw: Any) -> dict[str, Any]:
@@ -332,69 +406,41 @@ class ZendeskTicketsExtractor:
         row["_extra"] = self.undeclared.extra(raw, METRIC_KNOWN)
         return row
 
-    def _audits_of_page(self, ticket_ids: list[int], batch: Batch) -> None:
-        """Audit events of every ticket in a page, a few tickets at a time (one request each)."""
-        if self.audit_workers <= 1 or len(ticket_ids) <= 1:
-            results = [self._audits(t) for t in ticket_ids]
-        else:
-            with ThreadPoolExecutor(self.audit_workers, thread_name_prefix="zendesk-audits") as pool:
-                results = list(pool.map(self._audits, ticket_ids))  # in ticket order; first error raises
-        for rows, rejects in results:
-            batch.rows["ticket_audit_events"].extend(rows)
-            batch.rejects.extend(rejects)
-
-    def _audits(self, ticket_id: int) -> tuple[list[dict[str, Any]], list[Reject]]:
-        path = f"/api/v2/tickets/{ticket_id}/audits.json"
-        paginator = CursorPaginator("meta.after_cursor", "page[after]", more_path="meta.has_more")
-        rows: list[dict[str, Any]] = []
-        rejects: list[Reject] = []
-        try:
-            for _, payload in paginate(self.client, "GET", path, {"page[size]": 100}, paginator):
-                for audit in (payload or {}).get("audits") or []:
-                    try:
-                        rows.extend(self._audit_rows(ticket_id, audit))
-                    except RecordError as exc:
-                        rejects.append(self.scrub.reject("ticket_audit_events", f"ticket {ticket_id}: {exc}",
-                                                         audit, r.record_id(audit, "id")))
-        except SourceStatusError as exc:
-            if exc.status != 404:
-                raise
-            log.info("zendesk: ticket %s has no audits to read (deleted or archived)", ticket_id)
-        return rows, rejects
-
-    def _audit_rows(self, ticket_id: int, audit: Any) -> list[dict[str, Any]]:
-        if not isinstance(audit, Mapping):
-            raise RecordError("audit is not an object")
-        audit_id = r.integer(audit.get("id"), "audit.id", required=True)
-        created = r.timestamp(audit.get("created_at"), "audit.created_at", required=True)
-        author = self.p.identity_key(SOURCE_NAME, audit.get("author_id"))
-        channel = r.text(r.mapping(audit.get("via"), "audit.via").get("channel"), "via.channel")
-        events = audit.get("events")
-        if not isinstance(events, list):
-            raise RecordError("audit.events is not a list")
+    def _event_rows(self, event: Any) -> list[dict[str, Any]]:
+        """One row per child event of a ticket event (an audit): creation, changes, comments."""
+        if not isinstance(event, Mapping):
+            raise RecordError("ticket event is not an object")
+        audit_id = r.integer(event.get("id"), "id", required=True)
+        ticket_id = r.integer(event.get("ticket_id"), "ticket_id", required=True)
+        created = r.timestamp(event.get("created_at"), "created_at", required=True)
+        author = self.p.identity_key(SOURCE_NAME, event.get("updater_id"))
+        channel = _channel(event.get("via"))
+        children = event.get("child_events")
+        if not isinstance(children, list):
+            raise RecordError("child_events is not a list")
         rows = []
-        for event in events:
-            event = r.mapping(event, "audit event")
-            kind = r.text(event.get("type"), "event.type")
-            field = r.text(event.get("field_name"), "event.field_name")
-            value, previous = event.get("value"), event.get("previous_value")
-            if field in PERSON_FIELDS:
-                value = self.p.identity_key(SOURCE_NAME, value)
-                previous = self.p.identity_key(SOURCE_NAME, previous)
-            elif kind not in ("Create", "Change"):
-                value = previous = None  # comment bodies, notification texts: not landed
+        for child in children:
+            child = r.mapping(child, "child event")
+            kind = r.text(child.get("event_type") or child.get("type"), "child.event_type")
+            field = value = previous = None
+            if kind in ("Create", "Change"):
+                field = _changed_field(child)
+                value, previous = child.get(field), child.get("previous_value")
+                if field in PERSON_FIELDS:
+                    value = self.p.identity_key(SOURCE_NAME, value)
+                    previous = self.p.identity_key(SOURCE_NAME, previous)
             rows.append({
                 "audit_id": audit_id,
-                "event_id": r.integer(event.get("id"), "event.id", required=True),
-                "ticket_id": r.integer(audit.get("ticket_id"), "audit.ticket_id") or ticket_id,
+                "event_id": r.integer(child.get("id"), "child.id", required=True),
+                "ticket_id": ticket_id,
                 "created_at": created,
-                "author_key": self.p.identity_key(SOURCE_NAME, event.get("author_id")) or author,
+                "author_key": self.p.identity_key(SOURCE_NAME, child.get("author_id")) or author,
                 "channel": channel,
                 "event_type": kind,
                 "field_name": field,
                 "value": _value_text(value),
                 "previous_value": _value_text(previous),
-                "is_public": r.boolean(event.get("public"), "event.public") if kind == "Comment" else None,
+                "is_public": r.boolean(child.get("public"), "child.public") if kind == "Comment" else None,
             })
         return rows
 

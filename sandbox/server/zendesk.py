@@ -1,8 +1,10 @@
-"""Zendesk Support API v2: cursor-based incremental tickets (with metric_sets), audits, metrics,
-satisfaction ratings, groups and users, all as of the simulated now."""
+"""Zendesk Support API v2: cursor-based incremental tickets (with metric_sets), the time-based
+incremental ticket event export, audits, metrics, satisfaction ratings, groups and users, all as of
+the simulated now."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -20,6 +22,11 @@ from sandbox.server.state import ServerState
 from sandbox.tickets import Ticket
 
 SYSTEM_USER = -1
+EVENTS_PER_PAGE = 1000
+# The ticket event export names an audit's channel as the agent interface shows it, not by its id.
+VIA_NAMES = {"web": "Web form", "email": "Mail", "chat": "Chat", "api": "Web service", "rule": "Rule"}
+# Keys of a Create/Change child event that are not the changed field itself.
+CHILD_KEYS = ("id", "via", "via_reference_id", "event_type")
 FORM_ID, BRAND_ID, DEPT_FIELD = 360000011111, 360000022222, 360000033333
 
 
@@ -28,6 +35,8 @@ def routes(state: ServerState) -> list[Route]:
     return [
         Route("/api/v2/incremental/tickets/cursor.json", api.incremental_tickets),
         Route("/api/v2/incremental/users/cursor.json", api.incremental_users),
+        Route("/api/v2/incremental/ticket_events.json", api.incremental_ticket_events),
+        Route("/api/v2/incremental/ticket_events", api.incremental_ticket_events),
         Route("/api/v2/tickets/{id:int}.json", api.ticket),
         Route("/api/v2/tickets/{id:int}/audits.json", api.audits),
         Route("/api/v2/tickets/{id:int}/audits", api.audits),
@@ -225,6 +234,68 @@ class ZendeskApi:
                               "after_url": self.s.url(f"{self.base}/incremental/users/cursor.json?"
                                                       + urlencode(_keep(request, cursor=after))),
                               "before_cursor": None, "before_url": None, "end_of_stream": len(rows) <= per_page})
+
+    # --- incremental ticket event export (time-based) -------------------------------------------
+    def _audit_index(self) -> tuple[list[tuple[int, int]], list[Ticket]]:
+        """Every audit up to now as (Unix seconds, audit id), sorted, with its ticket alongside."""
+        now = self.s.now
+
+        def build():
+            rows = []
+            for t in self.z.tickets:
+                if t.created > now:
+                    continue
+                rows.append((timefmt.epoch(t.created), 9_000_000_000 + t.id * 100, t))
+                for when, _, _, cid in t.changes_until(now):
+                    rows.append((timefmt.epoch(when), 9_500_000_000 + cid, t))
+                for c in t.comments_until(now):
+                    rows.append((timefmt.epoch(c[0]), 9_500_000_000 + c[4], t))
+            rows.sort(key=lambda r: (r[0], r[1]))
+            return [(ts, aid) for ts, aid, _ in rows], [t for _, _, t in rows]
+        return self.s.cached(("zd-audit-index",), build)
+
+    async def incremental_ticket_events(self, request: Request):
+        if (denied := self._auth(request)) is not None:
+            return denied
+        return await run_in_threadpool(self._incremental_ticket_events, request)
+
+    def _incremental_ticket_events(self, request: Request):
+        q = request.query_params
+        try:
+            if not q.get("start_time"):
+                raise BadParam("start_time is required")
+            start = int(q["start_time"])
+            per_page = int_param(q.get("per_page"), EVENTS_PER_PAGE, 1, EVENTS_PER_PAGE)
+        except (BadParam, ValueError) as e:
+            return _error(400, "InvalidValue", str(e))
+        cutoff = timefmt.epoch(self.s.now) - 60  # Zendesk leaves out the last minute's events
+        if start > cutoff:
+            return _error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+        keys, tickets = self._audit_index()
+        first = bisect_left(keys, (start, 0))
+        last = bisect_right(keys, (cutoff, 10**13))
+        stop = min(first + per_page, last)
+        if stop < last and stop > first:
+            # A page ends on a second boundary: every event of its last second is on it.
+            stop = bisect_right(keys, (keys[stop - 1][0], 10**13), lo=stop)
+        chosen = range(first, stop)
+        end_of_stream = stop - first < per_page
+        end_time = keys[stop - 1][0] if stop > first else start
+        if not end_of_stream and end_time == start:
+            end_time += 1  # a page wholly inside one second: the next starts after it
+        now = self.s.now
+        comments = "comment_events" in q.get("include", "").split(",")
+        by_ticket: dict[int, dict[int, dict]] = {}
+        events = []
+        for i in chosen:
+            t = tickets[i]
+            audits = by_ticket.get(t.id)
+            if audits is None:
+                audits = by_ticket[t.id] = {a["id"]: a for a in self.audits_json(t, now)}
+            events.append(_ticket_event(audits[keys[i][1]], keys[i][0], comments))
+        nxt = self.s.url(f"{self.base}/incremental/ticket_events.json?" + urlencode(_keep(request, start_time=end_time)))
+        return json_response({"ticket_events": events, "next_page": nxt, "count": len(events),
+                              "end_of_stream": end_of_stream, "end_time": end_time})
 
     # --- single ticket, audits, metrics ---------------------------------------------------------
     async def ticket(self, request: Request):
@@ -442,6 +513,34 @@ class ZendeskApi:
             return _error(400, "InvalidPaginationParameter", str(e))
         page = [{k: v for k, v in u.items() if k != "_ts"} for u in page]
         return json_response({"users": page, **envelope})
+
+
+def _ticket_event(audit: dict, timestamp: int, comments: bool) -> dict:
+    """An audit as the ticket event export shows it: the changed field is the key of each child."""
+    channel = audit["via"]["channel"]
+    via = VIA_NAMES.get(channel, channel)
+    children = []
+    for e in audit["events"]:
+        kind = e["type"]
+        if kind in ("Create", "Change"):
+            child = {"id": e["id"], "via": via, "via_reference_id": None, e["field_name"]: e["value"]}
+            if kind == "Change":
+                child["previous_value"] = e.get("previous_value")
+            child["event_type"] = kind
+        elif kind == "Comment":
+            if not comments:
+                children.append({"id": e["id"], "via": via, "via_reference_id": None, "comment_present": True,
+                                 "comment_public": e["public"], "event_type": "Comment"})
+                continue
+            child = {**e, "via": audit["via"], "via_reference_id": None, "created_at": audit["created_at"],
+                     "event_type": "Comment"}
+        else:
+            child = {**{k: v for k, v in e.items() if k != "type"}, "via": via, "event_type": kind}
+        children.append(child)
+    return {"id": audit["id"], "ticket_id": audit["ticket_id"], "timestamp": timestamp,
+            "created_at": audit["created_at"], "updater_id": audit["author_id"], "via": via,
+            "system": audit["metadata"]["system"], "merged_ticket_ids": [], "event_type": "Audit",
+            "child_events": children}
 
 
 def _s(value) -> str | None:

@@ -272,9 +272,12 @@ KILLED_RUN = textwrap.dedent("""
     builders = {
         "jira": lambda s, p: [jira.JiraIssuesExtractor(jira.make_client(s), p, page_size=20, pages_per_batch=1)],
         "zendesk": lambda s, p: [zendesk.ZendeskTicketsExtractor(zendesk.make_client(s), p, per_page=25)],
+        # one page of tickets, then ticket events 40 audits a page: the kill falls among the events
+        "zendesk_events": lambda s, p: [zendesk.ZendeskTicketsExtractor(zendesk.make_client(s), p,
+                                                                        events_per_page=40)],
         "servicenow": lambda s, p: servicenow.build(s, p, page_size=10),
     }
-    module = {"jira": jira, "zendesk": zendesk, "servicenow": servicenow}[name]
+    module = {"jira": jira, "zendesk": zendesk, "zendesk_events": zendesk, "servicenow": servicenow}[name]
     conn = duckdb.connect(path)
     initialise(conn)
 
@@ -287,11 +290,13 @@ KILLED_RUN = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("name", ["jira", "zendesk"])  # a time cursor and an opaque one (one subprocess each)
-def test_killed_run_resumes_without_loss_or_duplicates(server, baseline, tmp_path, name):
+# a time cursor, an opaque one, and Zendesk's time-based ticket event export (one subprocess each)
+@pytest.mark.parametrize("builder", ["jira", "zendesk", "zendesk_events"])
+def test_killed_run_resumes_without_loss_or_duplicates(server, baseline, tmp_path, builder):
+    name = builder.split("_")[0]
     path = tmp_path / "warehouse.duckdb"
     env = server.env()
-    proc = subprocess.run([sys.executable, "-c", KILLED_RUN, name, json.dumps(env), str(path), "3", KEY], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-c", KILLED_RUN, builder, json.dumps(env), str(path), "3", KEY], cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     conn = duckdb.connect(str(path))
@@ -300,6 +305,8 @@ def test_killed_run_resumes_without_loss_or_duplicates(server, baseline, tmp_pat
                                 [name]).fetchone()
     assert read_cursor(conn, name, extractor) is not None, "the killed run committed batches with their cursor"
     assert snapshot(conn, name) != baseline[name], "the kill came before the end"
+    if builder == "zendesk_events":
+        assert "events_start_time" in read_cursor(conn, name, extractor), "the kill fell among the ticket events"
     load(name, env, conn, run_id="resumed")
     assert snapshot(conn, name) == baseline[name]
 

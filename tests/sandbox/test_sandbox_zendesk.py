@@ -83,3 +83,56 @@ def test_bad_credentials_are_refused(http, env):
     url = env["ZENDESK_BASE_URL"] + "/api/v2/incremental/tickets/cursor.json"
     r = http.get(url, params={"start_time": 0}, auth=(env["ZENDESK_EMAIL"], env["ZENDESK_API_TOKEN"]), timeout=10)
     assert r.status_code == 401 and r.json()["error"] == "Couldn't authenticate you"
+
+
+def _events(http, env, start, **params):
+    """Follow the time-based ticket event export from `start` to end_of_stream: (pages, events)."""
+    url = env["ZENDESK_BASE_URL"] + "/api/v2/incremental/ticket_events.json"
+    pages = []
+    body = http.get(url, params={"start_time": start, **params}, auth=_auth(env), timeout=30).json()
+    while True:
+        pages.append(body)
+        if body["end_of_stream"]:
+            return pages
+        assert f"start_time={body['end_time']}" in body["next_page"]
+        body = http.get(body["next_page"], auth=_auth(env), timeout=30).json()
+
+
+def test_ticket_event_export_pages_by_time_to_the_same_audits(http, env, org, server):
+    pages = _events(http, env, 0, include="comment_events", per_page=200)
+    assert len(pages) > 2 and all(p["count"] == len(p["ticket_events"]) for p in pages)
+    assert all(len(p["ticket_events"]) >= 200 for p in pages[:-1]) and len(pages[-1]["ticket_events"]) < 200
+    stamps = [e["timestamp"] for p in pages for e in p["ticket_events"]]
+    assert stamps == sorted(stamps) and stamps[-1] <= server.now.timestamp() - 60
+    for page, following in zip(pages, pages[1:], strict=False):
+        # a page ends on a second boundary; the next starts at that second (its events come again)
+        assert page["end_time"] == page["ticket_events"][-1]["timestamp"]
+        assert following["ticket_events"][0]["timestamp"] >= page["end_time"]
+    audits = {e["id"]: e for p in pages for e in p["ticket_events"]}
+    # every audit of every ticket, as the per-ticket audits endpoint has them
+    t = next(t for t in org.zendesk.tickets if len(t.extra["path"]) >= 3 and t.changes[-1][0] <= server.now)
+    expected = http.get(f"{env['ZENDESK_BASE_URL']}/api/v2/tickets/{t.id}/audits.json?per_page=100",
+                        auth=_auth(env), timeout=10).json()["audits"]
+    mine = sorted((e for e in audits.values() if e["ticket_id"] == t.id), key=lambda e: (e["timestamp"], e["id"]))
+    assert [a["id"] for a in expected] == [e["id"] for e in mine]
+    first = mine[0]
+    assert first["event_type"] == "Audit" and isinstance(first["via"], str) and first["updater_id"]
+    kinds = [c["event_type"] for c in first["child_events"]]
+    assert kinds[0] == "Comment" and set(kinds[1:]) == {"Create"}
+    assert {"status": "new", "event_type": "Create"}.items() <= next(c for c in first["child_events"] if "status" in c).items()
+    comment = first["child_events"][0]
+    assert comment["body"] and comment["public"] is True and comment["audit_id"] == first["id"]
+    group_changes = [c for e in mine for c in e["child_events"] if c["event_type"] == "Change" and "group_id" in c]
+    assert len(group_changes) == len(t.extra["path"]) - 1 and all(c["previous_value"] for c in group_changes)
+    # without the sideload a comment is only flagged
+    bare = http.get(env["ZENDESK_BASE_URL"] + "/api/v2/incremental/ticket_events.json",
+                    params={"start_time": first["timestamp"]}, auth=_auth(env), timeout=10).json()
+    flagged = next(e for e in bare["ticket_events"] if e["id"] == first["id"])["child_events"][0]
+    assert flagged["comment_present"] is True and "body" not in flagged
+
+
+def test_ticket_event_export_refuses_a_start_inside_the_last_minute(http, env, server):
+    url = env["ZENDESK_BASE_URL"] + "/api/v2/incremental/ticket_events.json"
+    late = int(server.now.timestamp()) - 30
+    assert http.get(url, params={"start_time": late}, auth=_auth(env), timeout=10).status_code == 400
+    assert http.get(url, auth=_auth(env), timeout=10).status_code == 400
