@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 DEMO_PSEUDONYM_KEY = "archipelago-demo-key--not-a-secret"
+ENGINE_HELP = ("where raw tables land and dbt builds: duckdb (default), postgres or spark; overrides "
+               "ARCHIPELAGO_ENGINE (docs/engines.md)")
 
 
 def _say(line: str) -> None:
@@ -144,14 +146,22 @@ def _use_story_initiatives(home: Path, timeline) -> None:
     os.environ["ARCHIPELAGO_INITIATIVES"] = str(path)
 
 
+def _choose_engine(value: str | None) -> None:
+    """`--engine` wins over ARCHIPELAGO_ENGINE (and .env); an unknown name stops here, in one line."""
+    from pipelines.engines import ENGINE_VARIABLE, engine_name  # noqa: PLC0415
+
+    os.environ[ENGINE_VARIABLE] = engine_name(value)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The demo organisation through the local vendor sandbox, over real HTTP, into DuckDB."""
+    """The demo organisation through the local vendor sandbox, over real HTTP, into the warehouse engine."""
     import datetime as dt  # noqa: PLC0415
 
     from pipelines.settings import configure_environment  # noqa: PLC0415
     from sandbox import SandboxServer, generate_organisation  # noqa: PLC0415
 
     home = configure_environment()
+    _choose_engine(args.engine)
     os.environ.setdefault("ARCHIPELAGO_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
     # The organisation's history ends yesterday, so the freshness checks see a current feed.
     end = dt.date.today() - dt.timedelta(days=1)
@@ -175,6 +185,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines.settings import configure_environment  # noqa: PLC0415
 
     home = configure_environment()
+    _choose_engine(args.engine)
     with _exclusive(home, "archipelago refresh"):
         if not _preflight_ok(home):
             return 2
@@ -282,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="seed of the generated organisation (default 42)")
     demo.add_argument("--employees", type=int, default=300, help="size of the organisation (default 300)")
     demo.add_argument("--months", type=int, default=12, help="months of history (default 12)")
+    demo.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP)
     demo.set_defaults(func=cmd_demo)
 
     refresh = sub.add_parser("refresh", help="run the nightly refresh against the configured sources",
@@ -289,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--full-refresh", action="store_true",
                          help="rebuild the incremental models from scratch: after a source corrected history older "
                               "than their lookback (a back-dated seat, a re-stated department history)")
+    refresh.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP)
     refresh.set_defaults(func=cmd_refresh)
 
     check = sub.add_parser("check", help="check the configuration before a run (also done by `refresh`)",

@@ -18,6 +18,7 @@ from pathlib import Path
 from connectors.m365_copilot import SOURCE, CopilotUsageReportExtractor
 from connectors.msgraph_auth import graph_client
 from connectors.privacy import Pseudonymiser
+from pipelines.engines import get_engine
 from pipelines.landing import land_extractor
 from pipelines.warehouse import connect
 
@@ -33,11 +34,11 @@ def land_m365_history(server, warehouse: Path, env: Mapping[str, str],
     extractor = CopilotUsageReportExtractor(graph_client(SOURCE.settings(env)), pseudonymiser)
     landed = 0
     day = first_day
-    with connect(warehouse) as conn:
+    with connect(warehouse) as conn, get_engine(warehouse.parent, env).raw_target(conn) as target:
         while day <= last_day:
             night = dt.datetime.combine(day + dt.timedelta(days=REPORT_LAG_DAYS), dt.time(23, 59, 59))
             with server.clock_at(night):
-                land_extractor(conn, extractor, f"m365-history-{day.isoformat()}", read_ahead_batches=0)
+                land_extractor(target, extractor, f"m365-history-{day.isoformat()}", read_ahead_batches=0)
             landed += 1
             day += dt.timedelta(days=1)
     return landed

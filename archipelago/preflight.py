@@ -112,6 +112,7 @@ def preflight(env: Mapping[str, str] | None = None, warehouse: Path | None = Non
     """Every finding, problems and passes; a run may start only when none is a problem."""
     env = os.environ if env is None else env
     findings, pseudonymiser = _key(env, warehouse)
+    findings.append(_engine(env, warehouse, probe_urls))
     enabled = [s for s in load_sources() if s.is_enabled(env)]
     if not enabled:
         findings.append(Finding(False, "no source is configured: set at least one source's variables (e.g. "
@@ -121,6 +122,19 @@ def preflight(env: Mapping[str, str] | None = None, warehouse: Path | None = Non
     for source in enabled:
         findings += _source(source, env, pseudonymiser, probe_urls)
     return findings
+
+
+def _engine(env: Mapping[str, str], warehouse: Path | None, probe_urls: bool) -> Finding:
+    """The warehouse engine (ARCHIPELAGO_ENGINE): a known name, its client installed, and (probing) reachable."""
+    from pipelines.engines import get_engine  # noqa: PLC0415
+    from pipelines.warehouse import archipelago_home  # noqa: PLC0415
+
+    try:
+        engine = get_engine(warehouse.parent if warehouse is not None else archipelago_home(env), env)
+        problem = engine.problem() if probe_urls else None
+    except ConfigError as exc:
+        return Finding(False, str(exc))
+    return Finding(False, problem) if problem else Finding(True, f"engine: {engine.describe()}")
 
 
 def _calendars(env: Mapping[str, str]) -> Finding:

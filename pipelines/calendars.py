@@ -145,3 +145,24 @@ def land_calendars(conn: duckdb.DuckDBPyConnection, env: Mapping[str, str] | Non
         raise
     return CalendarReport(len(config.schedules), len(vendor), tables["working_intervals"].num_rows)
 
+
+
+# What land_calendars reads besides the calendar file: Zendesk's landed schedules and the last version.
+CALENDAR_INPUTS = (("raw_zendesk", "business_hours_schedules"), ("raw_zendesk", "schedule_holidays"),
+                   (SCHEMA, "calendar_version"))
+
+
+def land_calendars_into(target, env: Mapping[str, str] | None = None) -> CalendarReport:
+    """land_calendars for an engine other than DuckDB (a pipelines.engines RawTarget): its inputs are
+    read from the engine into an in-memory DuckDB, the tables built there, and replaced in the engine."""
+    with duckdb.connect() as scratch:
+        for schema, name in CALENDAR_INPUTS:
+            table = target.read_table(schema, name)
+            if table is not None:
+                scratch.execute(f"create schema if not exists {schema}")
+                scratch.register("calendar_input", table)
+                scratch.execute(f"create table {schema}.{name} as select * from calendar_input")
+                scratch.unregister("calendar_input")
+        report = land_calendars(scratch, env)
+        target.replace_tables(SCHEMA, {name: scratch.table(f"{SCHEMA}.{name}").arrow().read_all() for name in TABLES})
+    return report

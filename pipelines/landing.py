@@ -208,20 +208,61 @@ def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Bat
         raise
 
 
-def land_extractor(conn: duckdb.DuckDBPyConnection, extractor: Extractor, run_id: str, *, progress=None,
+class DuckDBTarget:
+    """The DuckDB warehouse as a landing target (pipelines.engines.base.RawTarget): the functions above."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+
+    def ensure_tables(self, specs: Iterable[StreamSpec]) -> None:
+        ensure_tables(self.conn, specs)
+
+    def read_cursor(self, source: str, extractor: str) -> dict[str, Any] | None:
+        return read_cursor(self.conn, source, extractor)
+
+    def land_batch(self, extractor: Extractor, batch: Batch, run_id: str) -> None:
+        land_batch(self.conn, extractor, batch, run_id)
+
+    def row_count(self, spec: StreamSpec) -> int:
+        return self.conn.execute(f"select count(*) from {spec.table}").fetchone()[0]
+
+    def read_table(self, schema: str, name: str) -> pa.Table | None:
+        exists = self.conn.execute(
+            "select count(*) from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ?", [schema, name]).fetchone()[0]
+        return self.conn.execute(f"select * from {schema}.{_quote(name)}").arrow().read_all() if exists else None
+
+    def replace_tables(self, schema: str, tables: dict[str, pa.Table]) -> None:
+        self.conn.execute(f"create schema if not exists {schema}")
+        self.conn.begin()
+        try:
+            for name, table in tables.items():
+                self.conn.register("_landing_replace", table)
+                self.conn.execute(f"create or replace table {schema}.{_quote(name)} as select * from _landing_replace")
+                self.conn.unregister("_landing_replace")
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+
+
+def land_extractor(target, extractor: Extractor, run_id: str, *, progress=None,
                    read_ahead_batches: int = 2) -> LandingReport:
-    """Run `extractor` from its committed cursor and land every batch it yields.
+    """Run `extractor` from its committed cursor and land every batch it yields into `target`: a
+    `RawTarget` of the run's engine (pipelines.engines), or a DuckDB connection to the warehouse.
 
     The next `read_ahead_batches` batches are fetched while one is written (0: fetch inline).
     `progress`, if given, is called with the running report after each batch.
     """
-    ensure_tables(conn, extractor.specs)
+    if isinstance(target, duckdb.DuckDBPyConnection):
+        target = DuckDBTarget(target)
+    target.ensure_tables(extractor.specs)
     report = LandingReport(extractor.source, extractor.name)
     started = time.perf_counter()
-    state = read_cursor(conn, extractor.source, extractor.name)
+    state = target.read_cursor(extractor.source, extractor.name)
     batches = read_ahead(extractor.batches(state), read_ahead_batches, name=f"{extractor.source}-{extractor.name}")
     for batch in batches:
-        land_batch(conn, extractor, batch, run_id)
+        target.land_batch(extractor, batch, run_id)
         report.batches += 1
         report.rows += batch.row_count
         report.rejects += len(batch.rejects)

@@ -12,12 +12,16 @@ import duckdb
 
 from connectors.privacy import KEY_VARIABLE, Pseudonymiser
 from pipelines import warehouse
+from pipelines.engines import DEFAULT_ENGINE, Engine, RawTarget, get_engine
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The working DuckDB warehouse and the published directory, both under ARCHIPELAGO_HOME."""
+    """The working DuckDB warehouse and the published directory, both under ARCHIPELAGO_HOME, and the
+    engine that holds the raw tables and builds the models (pipelines.engines)."""
 
     home: str
+    # duckdb | postgres | spark; unset: ARCHIPELAGO_ENGINE, else duckdb (an EnvVar works too).
+    engine: str | None = None
 
     @property
     def home_path(self) -> Path:
@@ -37,6 +41,23 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         with warehouse.connect(self.path, read_only=read_only) as conn:
             yield conn
+
+    def get_engine(self) -> Engine:
+        return get_engine(self.home_path, name=self.engine)
+
+    @contextlib.contextmanager
+    def raw_target(self, conn: duckdb.DuckDBPyConnection) -> Iterator[RawTarget]:
+        """Where raw tables land on this run's engine; `conn` is the open control warehouse."""
+        with self.get_engine().raw_target(conn) as target:
+            yield target
+
+    def copy_marts(self) -> dict[str, int]:
+        """After dbt: the engine's marts into the control warehouse, where they are checked and published."""
+        engine = self.get_engine()
+        if engine.name == DEFAULT_ENGINE:
+            return {}  # dbt built them there: do not even open the file
+        with self.connect() as conn:
+            return engine.copy_marts(conn)
 
 
 class SourcesResource(dg.ConfigurableResource):

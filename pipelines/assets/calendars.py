@@ -4,7 +4,8 @@ import dagster as dg
 
 from connectors.zendesk import SCHEDULE_HOLIDAYS, SCHEDULES
 from pipelines.assets.ingestion import asset_key
-from pipelines.calendars import SCHEMA, TABLES, land_calendars
+from pipelines.calendars import SCHEMA, TABLES, land_calendars, land_calendars_into
+from pipelines.landing import DuckDBTarget
 from pipelines.resources import SourcesResource, WarehouseResource
 
 
@@ -25,8 +26,11 @@ def build_calendar_asset() -> dg.AssetsDefinition:
         ],
     )
     def working_calendars(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource):
-        with warehouse.connect() as conn:
-            report = land_calendars(conn, sources.environment())
+        with warehouse.connect() as conn, warehouse.raw_target(conn) as target:
+            if isinstance(target, DuckDBTarget):
+                report = land_calendars(conn, sources.environment())
+            else:
+                report = land_calendars_into(target, sources.environment())
         context.log.info(f"working calendars: {report.schedules} from the file, {report.vendor_schedules} from "
                          f"Zendesk, {report.intervals} UTC working-interval rows")
         for table in TABLES:

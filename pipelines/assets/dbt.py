@@ -25,6 +25,7 @@ from expectations.runner import warm_up_in_background
 from pipelines.checks.mart_suites import CHECK_NAME as MART_SUITE_CHECK_NAME
 from pipelines.dbt_failures import DbtBuildError, failure_line
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
+from pipelines.engines import apply_dbt_environment
 from pipelines.initiatives import write_seed as write_initiatives_seed
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import WAREHOUSE_FILE
@@ -162,6 +163,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # dbt runs as a subprocess (DBT_IN_WAREHOUSE_DIR); its profile reads the warehouse from the environment.
         os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
+        apply_dbt_environment(warehouse.get_engine(), os.environ)  # the dbt target of the run's engine
         os.environ.setdefault("ARCHIPELAGO_DBT_EXECUTABLE", dbt_executable())
         # The mart suites after the build import great-expectations (seconds): start while dbt works.
         if _runs_mart_suites(context):
@@ -181,5 +183,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             if line is None:
                 raise
             raise DbtBuildError(line) from None
+        # The checks and the publication read the marts in the control warehouse (nothing to do on DuckDB).
+        copied = warehouse.copy_marts()
+        if copied:
+            context.log.info(f"copied {len(copied)} marts ({sum(copied.values())} rows) from the engine for the checks")
 
     return dbt_models

@@ -13,7 +13,7 @@ import dagster as dg
 
 from connectors.base import StreamSpec
 from connectors.registry import SourceDefinition, load_sources
-from pipelines.landing import LandingReport, ensure_tables, land_extractor
+from pipelines.landing import LandingReport, land_extractor
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.retries import INGESTION_RETRY_POLICY, fail_fast_on_permanent_errors
 from pipelines.warehouse import check_key
@@ -71,8 +71,8 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         claimed = _claimed_file(context, source)
         env = _environment(sources, source, claimed)
-        with warehouse.connect() as conn, fail_fast_on_permanent_errors():
-            ensure_tables(conn, specs)
+        with warehouse.connect() as conn, warehouse.raw_target(conn) as target, fail_fast_on_permanent_errors():
+            target.ensure_tables(specs)
             if not source.is_enabled(env):
                 reason = f"not configured: set {source.enabling_variable} to enable {source.title}"
                 context.log.info(f"{source.title}: {reason}")
@@ -87,7 +87,7 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
                 extractors = [e for e in source.build(source.settings(env), pseudonymiser) if e.name == extractor_name]
                 for extractor in extractors:
                     report = land_extractor(
-                        conn, extractor, run_id,
+                        target, extractor, run_id,
                         progress=lambda r: context.log.debug(f"{r.source}/{r.extractor}: {r.rows} rows, {r.rejects} quarantined"),
                     )
             except Exception as exc:
@@ -102,7 +102,7 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
             if claimed is not None:
                 exports_inbox.mark_processed(claimed.path)
             for spec in specs:
-                total = conn.execute(f"select count(*) from {spec.table}").fetchone()[0]
+                total = target.row_count(spec)
                 yield dg.MaterializeResult(
                     asset_key=asset_key(spec),
                     metadata={

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 
 from pipelines.assets.dbt import DBT_IN_WAREHOUSE_DIR, DBT_PROJECT_DIR, PARSE_ENVIRONMENT, dbt_executable
+from pipelines.engines import apply_dbt_environment
+from pipelines.engines.duckdb import DuckDBEngine
 
 REPARSE = "Unable to do partial parsing"
 
@@ -29,6 +31,7 @@ def test_a_refresh_in_another_home_reuses_the_set_up_parse(tmp_path):
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target),
     }
+    apply_dbt_environment(DuckDBEngine(home, {}), env)  # as the dbt step does
     subprocess.run([str(DBT_IN_WAREHOUSE_DIR), "parse"], cwd=DBT_PROJECT_DIR, env=env, check=True,
                    capture_output=True)
     log = (target / "dbt.log").read_text()

@@ -1,0 +1,104 @@
+"""What differs per warehouse engine, and nothing else.
+
+An engine decides four things (docs/engines.md):
+
+- where raw batches land: `raw_target(control)` yields a `RawTarget`, the object the landing code
+  (pipelines/landing.py) and the calendar step write through. Rows, rejects, unknown field names and
+  the extractor's cursor of one batch commit together in the engine (per-batch commit and resume);
+- which dbt target builds the models: `dbt_environment()` (DBT_TARGET and the profile's variables);
+- how the built marts reach the checks and the publication: `copy_marts(control)` copies every table of
+  the engine's `marts` schema into the control warehouse, where the great-expectations suites and the
+  privacy floor run and from which the publication is built (write-audit-publish is unchanged);
+- whether it can run at all: `problem()`, one line naming the setting to fix, or None.
+
+The control warehouse is the DuckDB file under ARCHIPELAGO_HOME (pipelines/warehouse.py). It always
+holds the bookkeeping (`meta.*`, `quarantine.records`): `archipelago status`, `check`, the report and
+the publication read it, whatever the engine. On the DuckDB engine it is the warehouse itself; on
+another engine it also holds a copy of what the engine's ledger committed (for status and the
+quarantine-share check) and the audited copy of the marts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from connectors.base import Batch, Extractor, StreamSpec
+
+ENGINE_VARIABLE = "ARCHIPELAGO_ENGINE"
+DEFAULT_ENGINE = "duckdb"
+
+
+class RawTarget(Protocol):
+    """Where one step writes raw tables. Every method is called from one thread."""
+
+    def ensure_tables(self, specs: Iterable[StreamSpec]) -> None:
+        """Create each spec's raw table (schema `spec.schema`, name `spec.name`, the spec's columns plus
+        the lineage columns of pipelines.landing), and add columns a newer connector declares."""
+
+    def read_cursor(self, source: str, extractor: str) -> dict | None:
+        """The extractor's last committed cursor state, None before its first batch."""
+
+    def land_batch(self, extractor: Extractor, batch: Batch, run_id: str) -> None:
+        """One batch as one transaction: rows merged by primary key (newest `updated_column` wins, a
+        repeat within the batch too), rejects, unknown field names and the cursor, or nothing."""
+
+    def row_count(self, spec: StreamSpec) -> int:
+        """Rows in the spec's raw table now."""
+
+    def read_table(self, schema: str, name: str) -> pa.Table | None:
+        """A raw table as Arrow; None when it does not exist."""
+
+    def replace_tables(self, schema: str, tables: Mapping[str, pa.Table]) -> None:
+        """Replace whole tables (derived raw tables such as the working calendars) in one transaction."""
+
+
+class Engine(ABC):
+    """One warehouse engine, configured from the environment."""
+
+    name: ClassVar[str]
+    # The variables a user sets for this engine (named by errors and docs).
+    settings: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, home: Path, env: Mapping[str, str]):
+        self.home = home
+        self.env = env
+
+    def problem(self) -> str | None:
+        """Why a run cannot start on this engine (one line naming the setting), or None."""
+        return None
+
+    @abstractmethod
+    def dbt_environment(self) -> dict[str, str | None]:
+        """Variables for the dbt subprocess: DBT_TARGET (a target of dbt_project/profiles.yml) and the
+        variables that target's profile reads; None unsets a variable (`apply_dbt_environment`)."""
+
+    @abstractmethod
+    def raw_target(self, control: duckdb.DuckDBPyConnection) -> contextlib.AbstractContextManager[RawTarget]:
+        """A context manager yielding where raw batches land; `control` is the open control warehouse,
+        for the bookkeeping the engine mirrors there."""
+
+    @abstractmethod
+    def copy_marts(self, control: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        """Copy every table of the engine's `marts` schema into `control`'s `marts` schema (replacing
+        what is there, in one transaction); rows per table. Nothing to do when the engine is DuckDB."""
+
+    def describe(self) -> str:
+        """One line for the run log: the engine and where it keeps the data (never a password)."""
+        return self.name
+
+
+def apply_dbt_environment(engine: Engine, environ: MutableMapping[str, str]) -> None:
+    """Set (or, for None, unset) the engine's dbt variables in `environ` before dbt runs."""
+    for name, value in engine.dbt_environment().items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
