@@ -8,6 +8,7 @@ and New Year's Day only (the support desk is open on King's Day and Boxing Day).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SCHEDULE_ID = 360000077777
@@ -40,23 +41,30 @@ def _closed(day: date) -> bool:
     return (day.month, day.day) in ((12, 25), (1, 1))
 
 
+@lru_cache(maxsize=4096)
+def _shifts_utc(day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """The shifts of one local day as naive-UTC (start, end) pairs (the zone conversion is the cost)."""
+    if _closed(day):
+        return ()
+    utc = ZoneInfo("UTC")
+    sunday_based = day.isoweekday() % 7
+    midnight = datetime(day.year, day.month, day.day)
+    return tuple(
+        ((midnight + timedelta(minutes=s)).replace(tzinfo=_ZONE).astimezone(utc).replace(tzinfo=None),
+         (midnight + timedelta(minutes=e)).replace(tzinfo=_ZONE).astimezone(utc).replace(tzinfo=None))
+        for d, s, e in _SHIFTS if d == sunday_based)
+
+
 def business_minutes(start: datetime, end: datetime) -> int:
     """Minutes between two naive-UTC instants inside the schedule (what Zendesk reports as `business`)."""
     total = 0.0
     local_start = start.replace(tzinfo=ZoneInfo("UTC")).astimezone(_ZONE)
     day = local_start.date() - timedelta(days=1)
-    utc = ZoneInfo("UTC")
-    while datetime(day.year, day.month, day.day) <= end + timedelta(days=1):
-        if not _closed(day):
-            sunday_based = day.isoweekday() % 7
-            for d, s, e in _SHIFTS:
-                if d != sunday_based:
-                    continue
-                midnight = datetime(day.year, day.month, day.day)
-                a = (midnight + timedelta(minutes=s)).replace(tzinfo=_ZONE).astimezone(utc).replace(tzinfo=None)
-                b = (midnight + timedelta(minutes=e)).replace(tzinfo=_ZONE).astimezone(utc).replace(tzinfo=None)
-                lo, hi = max(a, start), min(b, end)
-                if hi > lo:
-                    total += (hi - lo).total_seconds() / 60
+    last = end + timedelta(days=1)
+    while datetime(day.year, day.month, day.day) <= last:
+        for a, b in _shifts_utc(day):
+            lo, hi = max(a, start), min(b, end)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 60
         day += timedelta(days=1)
     return int(total)

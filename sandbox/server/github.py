@@ -7,11 +7,11 @@ time; the download itself needs no GitHub token, like the real pre-signed blob U
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -244,7 +244,7 @@ class GitHubApi:
             return _blob_error("InvalidUri", "The requested URI does not represent any resource on the server.", 400)
         chunk = records[part_no * USERS_PER_FILE: (part_no + 1) * USERS_PER_FILE]
         chunk = self.s.faults.records("github", path, chunk, None, id_key="user_id", time_keys=("day",))
-        body = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in chunk).encode()
+        body = b"".join(orjson.dumps(r, default=str) + b"\n" for r in chunk)
         return Response(body, media_type="application/x-ndjson")
 
 

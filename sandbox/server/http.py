@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from starlette.responses import Response
+
+# Compact UTF-8 like json.dumps(separators=(",", ":"), ensure_ascii=False, default=str), several
+# times faster: datetimes and dataclasses still go through str(), as they did.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
                   media_type: str = "application/json") -> Response:
-    # compact separators keep the byte stream stable for the determinism tests
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    data = orjson.dumps(body, default=str, option=_OPTIONS)
     return Response(data, status_code=status, headers=headers, media_type=media_type)
 
 

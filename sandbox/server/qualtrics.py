@@ -13,6 +13,7 @@ import json
 import zipfile
 from datetime import datetime, timedelta
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -127,9 +128,9 @@ class QualtricsApi:
                                         time_keys=())
         name = f"{SURVEY_NAME}.{job['format']}"
         if job["format"] == "json":
-            data = json.dumps({"responses": records}, separators=(",", ":")).encode()
+            data = orjson.dumps({"responses": records}, default=str)
         elif job["format"] == "ndjson":
-            data = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records).encode()
+            data = b"".join(orjson.dumps(r, default=str) + b"\n" for r in records)
         else:
             data = self._csv(records)
         if not job["compress"]:

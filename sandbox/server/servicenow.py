@@ -73,7 +73,8 @@ class ServiceNowApi:
             offset = int_param(q.get("sysparm_offset"), 0, 0, 10**9)
         except (snquery.QueryError, BadParam) as e:
             return _failure(400, "Invalid query", str(e))
-        rows = query.filter(records)
+        # Every page of a paged read asks the same query: filter and sort the table once per clock tick.
+        rows = self.s.cached(("sn-query", table, q.get("sysparm_query", "")), lambda: query.filter(records))
         total = len(rows)
         page = rows[offset: offset + limit]
         display = q.get("sysparm_display_value", "false").lower()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
 
 
 def iso_z(dt: datetime | None) -> str | None:
@@ -22,7 +24,8 @@ def servicenow(dt: datetime | None) -> str:
 
 
 def epoch(dt: datetime) -> int:
-    return calendar.timegm(dt.timetuple())
+    """Whole Unix seconds of a naive-UTC datetime (floor division: no float, no time tuple)."""
+    return (dt - _EPOCH) // _SECOND
 
 
 def from_epoch(seconds: float) -> datetime:

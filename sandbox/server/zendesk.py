@@ -67,6 +67,7 @@ class ZendeskApi:
         self.org = state.org
         self.z = state.org.zendesk
         self.base = "/zendesk/api/v2"
+        self._customer_ids: dict[int, Customer] | None = None
 
     def _auth(self, request: Request):
         c = self.s.credentials
@@ -79,7 +80,9 @@ class ZendeskApi:
         return None if idx is None else self.org.people.employees[idx].zendesk_user_id
 
     def _customers(self) -> dict[int, Customer]:
-        return self.s.cached(("zd-customers",), lambda: {c.id: c for c in self.z.customers})
+        if self._customer_ids is None:  # customers do not change with the clock
+            self._customer_ids = {c.id: c for c in self.z.customers}
+        return self._customer_ids
 
     # --- ticket views --------------------------------------------------------------------------
     def _visible(self) -> list[tuple[datetime, Ticket]]:
@@ -90,6 +93,25 @@ class ZendeskApi:
             rows.sort(key=lambda r: (r[0], r[1].id))
             return rows
         return self.s.cached(("zd-visible",), build)
+
+    def _export_order(self) -> tuple[list[tuple[int, int]], list[tuple[datetime, Ticket]]]:
+        """Visible tickets in the export's cursor order, (Unix second, id), with those keys alongside."""
+        def build():
+            rows = sorted(self._visible(), key=lambda r: (timefmt.epoch(r[0]), r[1].id))
+            return [(timefmt.epoch(u), t.id) for u, t in rows], rows
+        return self.s.cached(("zd-export-order",), build)
+
+    def _export_rows(self, ts: int, last_id: int, cutoff: datetime, limit: int) -> list[tuple[datetime, Ticket]]:
+        """Up to `limit` tickets after the cursor (ts, last_id), changed at or before `cutoff`."""
+        keys, rows = self._export_order()
+        first = bisect_right(keys, (ts, last_id))
+        second = timefmt.epoch(cutoff)
+        whole = bisect_left(keys, (second, -1))  # before it, every ticket is older than the cutoff's second
+        end = bisect_right(keys, (second, 10**18))
+        out = rows[first:min(whole, first + limit)] if first < whole else []
+        if len(out) < limit:
+            out += [r for r in rows[max(first, whole):end] if r[0] <= cutoff][: limit - len(out)]
+        return out
 
     def _by_id(self) -> dict[int, Ticket]:
         return self.s.cached(("zd-ids",), lambda: {t.id: t for t in self.z.tickets})
@@ -195,7 +217,7 @@ class ZendeskApi:
             return _error(400, "InvalidValue", str(e))
         includes = set(request.query_params.get("include", "").split(","))
         cutoff = self.s.now - timedelta(minutes=1)  # Zendesk leaves out the last minute's changes
-        rows = [(u, t) for u, t in self._visible() if u <= cutoff and (timefmt.epoch(u), t.id) > (ts, last_id)]
+        rows = self._export_rows(ts, last_id, cutoff, per_page + 1)
         page = rows[:per_page]
         now = self.s.now
         tickets = [self.ticket_json(t, now) for _, t in page]
@@ -236,8 +258,9 @@ class ZendeskApi:
                               "before_cursor": None, "before_url": None, "end_of_stream": len(rows) <= per_page})
 
     # --- incremental ticket event export (time-based) -------------------------------------------
-    def _audit_index(self) -> tuple[list[tuple[int, int]], list[Ticket]]:
-        """Every audit up to now as (Unix seconds, audit id), sorted, with its ticket alongside."""
+    def _audit_index(self) -> tuple[list[tuple[int, int]], list[tuple]]:
+        """Every audit up to now as (Unix seconds, audit id), sorted, and alongside what renders it:
+        (ticket, None) for the creation audit, (ticket, change) or (ticket, comment) for the others."""
         now = self.s.now
 
         def build():
@@ -245,14 +268,19 @@ class ZendeskApi:
             for t in self.z.tickets:
                 if t.created > now:
                     continue
-                rows.append((timefmt.epoch(t.created), 9_000_000_000 + t.id * 100, t))
-                for when, _, _, cid in t.changes_until(now):
-                    rows.append((timefmt.epoch(when), 9_500_000_000 + cid, t))
+                rows.append((timefmt.epoch(t.created), 9_000_000_000 + t.id * 100, t, None, None))
+                for change in t.changes_until(now):
+                    rows.append((timefmt.epoch(change[0]), 9_500_000_000 + change[3], t, change, None))
                 for c in t.comments_until(now):
-                    rows.append((timefmt.epoch(c[0]), 9_500_000_000 + c[4], t))
+                    rows.append((timefmt.epoch(c[0]), 9_500_000_000 + c[4], t, None, c))
             rows.sort(key=lambda r: (r[0], r[1]))
-            return [(ts, aid) for ts, aid, _ in rows], [t for _, _, t in rows]
+            return [(r[0], r[1]) for r in rows], [r[2:] for r in rows]
         return self.s.cached(("zd-audit-index",), build)
+
+    def _audit(self, t: Ticket, change, comment) -> dict:
+        if change is not None:
+            return self._change_audit(t, change)
+        return self._comment_audit(t, comment) if comment is not None else self._creation_audit(t)
 
     async def incremental_ticket_events(self, request: Request):
         if (denied := self._auth(request)) is not None:
@@ -271,7 +299,7 @@ class ZendeskApi:
         cutoff = timefmt.epoch(self.s.now) - 60  # Zendesk leaves out the last minute's events
         if start > cutoff:
             return _error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
-        keys, tickets = self._audit_index()
+        keys, renderers = self._audit_index()
         first = bisect_left(keys, (start, 0))
         last = bisect_right(keys, (cutoff, 10**13))
         stop = min(first + per_page, last)
@@ -283,16 +311,8 @@ class ZendeskApi:
         end_time = keys[stop - 1][0] if stop > first else start
         if not end_of_stream and end_time == start:
             end_time += 1  # a page wholly inside one second: the next starts after it
-        now = self.s.now
         comments = "comment_events" in q.get("include", "").split(",")
-        by_ticket: dict[int, dict[int, dict]] = {}
-        events = []
-        for i in chosen:
-            t = tickets[i]
-            audits = by_ticket.get(t.id)
-            if audits is None:
-                audits = by_ticket[t.id] = {a["id"]: a for a in self.audits_json(t, now)}
-            events.append(_ticket_event(audits[keys[i][1]], keys[i][0], comments))
+        events = [_ticket_event(self._audit(*renderers[i]), keys[i][0], comments) for i in chosen]
         nxt = self.s.url(f"{self.base}/incremental/ticket_events.json?" + urlencode(_keep(request, start_time=end_time)))
         return json_response({"ticket_events": events, "next_page": nxt, "count": len(events),
                               "end_of_stream": end_of_stream, "end_time": end_time})
@@ -307,14 +327,20 @@ class ZendeskApi:
         return json_response({"ticket": self.ticket_json(t, self.s.now)})
 
     def audits_json(self, t: Ticket, now: datetime) -> list[dict]:
+        rows = [(when, change[3], self._change_audit(t, change)) for change in t.changes_until(now)
+                for when in (change[0],)]
+        rows += [(comment[0], comment[4], self._comment_audit(t, comment)) for comment in t.comments_until(now)]
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return [self._creation_audit(t)] + [r[2] for r in rows]
+
+    def _creation_audit(self, t: Ticket) -> dict:
         groups = self.z.groups
         customer = self._customers()[t.fields["requester"]]
-        via = {"channel": t.fields["channel"], "source": {"from": {}, "to": {}, "rel": None}}
         created_id = 9_000_000_000 + t.id * 100
-        audits = [{
+        return {
             "id": created_id, "ticket_id": t.id, "created_at": timefmt.iso_z(t.created), "author_id": customer.id,
             "metadata": {"system": {"client": "Mozilla/5.0", "location": "Amsterdam, NH, Netherlands"}, "custom": {}},
-            "via": via,
+            "via": {"channel": t.fields["channel"], "source": {"from": {}, "to": {}, "rel": None}},
             "events": [
                 {"id": created_id + 1, "type": "Comment", "author_id": customer.id, "body": t.fields["subject"],
                  "html_body": f"<p>{t.fields['subject']}</p>", "plain_body": t.fields["subject"], "public": True,
@@ -325,41 +351,44 @@ class ZendeskApi:
                 {"id": created_id + 5, "type": "Create", "field_name": "subject", "value": t.fields["subject"]},
                 {"id": created_id + 6, "type": "Create", "field_name": "requester_id", "value": str(customer.id)},
                 {"id": created_id + 7, "type": "Create", "field_name": "tags", "value": list(t.fields["tags"])},
-            ]}]
-        rows = []
-        for when, author, items, cid in t.changes_until(now):
-            events = []
-            for k, (name, old, new) in enumerate(items):
-                eid = cid * 10 + k
-                if name == "group":
-                    events.append({"id": eid, "type": "Change", "field_name": "group_id",
-                                   "value": str(groups[new]), "previous_value": str(groups[old])})
-                elif name == "assignee":
-                    events.append({"id": eid, "type": "Change", "field_name": "assignee_id",
-                                   "value": _s(self._agent_id(new)), "previous_value": _s(self._agent_id(old))})
-                elif name == "status":
-                    events.append({"id": eid, "type": "Change", "field_name": "status", "value": new,
-                                   "previous_value": old})
-                elif name == "satisfaction":
-                    events.append({"id": eid, "type": "SatisfactionRating", "score": new["score"],
-                                   "assignee_id": self._agent_id(t.state_at(when)["assignee"]), "body": new["comment"]})
-            closing = any(n == "status" and v == "closed" for n, _, v in items)
-            author_id = self._agent_id(author) if author is not None else (SYSTEM_USER if closing else customer.id)
-            audit_via = {"channel": "rule", "source": {"from": {"id": 360000055555, "title": "Close solved tickets after 4 days"},
-                                                     "to": {}, "rel": "automation"}} if closing else via
-            rows.append((when, cid, {"id": 9_500_000_000 + cid, "ticket_id": t.id, "created_at": timefmt.iso_z(when),
-                                     "author_id": author_id, "metadata": {"system": {}, "custom": {}},
-                                     "via": audit_via, "events": events}))
-        for when, author, body, public, cid in t.comments_until(now):
-            aid = 9_500_000_000 + cid
-            rows.append((when, cid, {"id": aid, "ticket_id": t.id, "created_at": timefmt.iso_z(when),
-                                     "author_id": self._agent_id(author), "metadata": {"system": {}, "custom": {}},
-                                     "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
-                                     "events": [{"id": aid + 1, "type": "Comment", "author_id": self._agent_id(author),
-                                                 "body": body, "html_body": f"<p>{body}</p>", "plain_body": body,
-                                                 "public": public, "attachments": [], "audit_id": aid}]}))
-        rows.sort(key=lambda r: (r[0], r[1]))
-        return audits + [r[2] for r in rows]
+            ]}
+
+    def _change_audit(self, t: Ticket, change) -> dict:
+        groups = self.z.groups
+        when, author, items, cid = change
+        events = []
+        for k, (name, old, new) in enumerate(items):
+            eid = cid * 10 + k
+            if name == "group":
+                events.append({"id": eid, "type": "Change", "field_name": "group_id",
+                               "value": str(groups[new]), "previous_value": str(groups[old])})
+            elif name == "assignee":
+                events.append({"id": eid, "type": "Change", "field_name": "assignee_id",
+                               "value": _s(self._agent_id(new)), "previous_value": _s(self._agent_id(old))})
+            elif name == "status":
+                events.append({"id": eid, "type": "Change", "field_name": "status", "value": new,
+                               "previous_value": old})
+            elif name == "satisfaction":
+                events.append({"id": eid, "type": "SatisfactionRating", "score": new["score"],
+                               "assignee_id": self._agent_id(t.state_at(when)["assignee"]), "body": new["comment"]})
+        closing = any(n == "status" and v == "closed" for n, _, v in items)
+        customer_id = self._customers()[t.fields["requester"]].id
+        author_id = self._agent_id(author) if author is not None else (SYSTEM_USER if closing else customer_id)
+        via = {"channel": "rule", "source": {"from": {"id": 360000055555, "title": "Close solved tickets after 4 days"},
+                                             "to": {}, "rel": "automation"}} if closing else \
+            {"channel": t.fields["channel"], "source": {"from": {}, "to": {}, "rel": None}}
+        return {"id": 9_500_000_000 + cid, "ticket_id": t.id, "created_at": timefmt.iso_z(when),
+                "author_id": author_id, "metadata": {"system": {}, "custom": {}}, "via": via, "events": events}
+
+    def _comment_audit(self, t: Ticket, comment) -> dict:
+        when, author, body, public, cid = comment
+        aid = 9_500_000_000 + cid
+        return {"id": aid, "ticket_id": t.id, "created_at": timefmt.iso_z(when),
+                "author_id": self._agent_id(author), "metadata": {"system": {}, "custom": {}},
+                "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+                "events": [{"id": aid + 1, "type": "Comment", "author_id": self._agent_id(author),
+                            "body": body, "html_body": f"<p>{body}</p>", "plain_body": body,
+                            "public": public, "attachments": [], "audit_id": aid}]}
 
     async def audits(self, request: Request):
         if (denied := self._auth(request)) is not None:
