@@ -126,6 +126,7 @@ class SourceHttpClient:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         retry_after_max: float = 300.0,
+        max_rate_limit_waits: int = 1000,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
@@ -144,6 +145,9 @@ class SourceHttpClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
+        # A 429 with Retry-After is the vendor pacing us, not a failure: waiting it out does not use
+        # up the attempts (a first backfill under a 10-a-minute limit meets hundreds of them).
+        self.max_rate_limit_waits = max_rate_limit_waits
         self._sleep = sleep
         self._jitter = jitter
         self._origin = _origin(self.base_url)
@@ -162,6 +166,7 @@ class SourceHttpClient:
         self.requests_sent = 0
         self.retries = 0
         self.slept = 0.0
+        self.rate_limited = 0  # 429s (or GitHub's rate-limit 403s) waited out per Retry-After
 
     # ----------------------------------------------------------------- public API
 
@@ -290,7 +295,7 @@ class SourceHttpClient:
         endpoint = self.endpoint(url)
         last_problem = "no attempt made"
         reauthenticated = False
-        attempt = 0
+        attempt = waits = 0
         while attempt < self.max_attempts:
             attempt += 1
             retry_after: float | None = None
@@ -330,6 +335,10 @@ class SourceHttpClient:
                 if status in RETRY_STATUSES or (status in (401, 403)):
                     last_problem = f"HTTP {status}"
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    if status in (429, 403) and retry_after is not None and waits < self.max_rate_limit_waits:
+                        waits += 1
+                        self.rate_limited += 1
+                        attempt -= 1  # paced by the vendor: wait as told, keep every attempt
                     response.close()
                 elif status >= 400:
                     detail = self._error_detail(response)

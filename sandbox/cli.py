@@ -25,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--env-file", default=None, help="also write the variables to this .env file")
     serve.add_argument("--fault", action="append", default=[], metavar="SOURCE:KIND:OPTION=VALUE,...",
                        help="inject a fault from the start, e.g. jira:rate_limit:every=3 (repeatable)")
+    serve.add_argument("--vendor-limits", action="store_true",
+                       help="enforce each vendor's documented request limits (429 + Retry-After); docs/rate_limits.md")
+    serve.add_argument("--limits-time-scale", type=float, default=1.0,
+                       help="multiply every limit's window by this (e.g. 0.01 for a quick look); default 1")
     exports.add_argument("directory", help="output directory")
     return p
 
@@ -45,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         faults = [_fault(spec) for spec in args.fault]
-        server = SandboxServer(org, port=args.port, exports_dir=args.exports_dir, faults=faults)
+        server = SandboxServer(org, port=args.port, exports_dir=args.exports_dir, faults=faults,
+                               vendor_limits=args.vendor_limits, limits_time_scale=args.limits_time_scale)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -69,6 +69,11 @@ class FaultMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        over = self.state.limits.check(self.source, path[len(root):] if root and path.startswith(root) else path)
+        if over is not None:
+            limit, wait = over
+            return await self._throttled(self.state.limits.retry_after(wait), limit.requests, scope, receive, send)
         rule = self.state.faults.request_fault(self.source, scope.get("path", ""))
         if rule is None:
             return await self.app(scope, receive, send)
@@ -86,15 +91,20 @@ class FaultMiddleware:
         raise AssertionError(rule.kind)
 
     async def _rate_limited(self, rule: Rule, scope, receive, send):
-        headers = {"Retry-After": str(rule.retry_after)}
+        return await self._throttled(str(rule.retry_after), None, scope, receive, send)
+
+    async def _throttled(self, retry_after: str, limit: int | None, scope, receive, send):
+        """429 with Retry-After and the vendor's own rate-limit headers."""
+        headers = {"Retry-After": retry_after}
         if self.source == "jira":
-            reset = datetime.now(UTC) + timedelta(seconds=rule.retry_after)
-            headers.update({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "RateLimit-Reason": "jira-burst-based",
-                            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ")})
+            reset = datetime.now(UTC) + timedelta(seconds=float(retry_after))
+            headers.update({"X-RateLimit-Limit": str(limit or 100), "X-RateLimit-Remaining": "0",
+                            "RateLimit-Reason": "jira-burst-based", "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ")})
         elif self.source == "github":
-            headers.update({"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-resource": "core"})
+            headers.update({"x-ratelimit-limit": str(limit or 5000), "x-ratelimit-remaining": "0",
+                            "x-ratelimit-resource": "core"})
         elif self.source == "zendesk":
-            headers.update({"X-Rate-Limit": "10", "X-Rate-Limit-Remaining": "0"})
+            headers.update({"X-Rate-Limit": str(limit or 10), "X-Rate-Limit-Remaining": "0"})
         body = RATE_LIMIT_BODIES[self.source]
         return await json_response(body, 429, headers)(scope, receive, send)
 

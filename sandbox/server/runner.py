@@ -25,6 +25,7 @@ import uvicorn
 from sandbox.org import Organisation
 from sandbox.server.app import build_app
 from sandbox.server.faults import Faults
+from sandbox.server.rate_limits import VendorLimits
 from sandbox.server.state import Credentials, ServerState
 from sandbox.surveys import QUALTRICS_SURVEY_ID, TYPEFORM_FORM_ID
 
@@ -34,16 +35,20 @@ LOOPBACK = "127.0.0.1"
 class SandboxServer:
     def __init__(self, org: Organisation, port: int = 0, exports_dir: str | Path | None = None,
                  log_level: str = "warning", download_ttl_seconds: float = 600.0,
-                 faults: Iterable[tuple[str, str, dict[str, Any]]] = ()):
+                 faults: Iterable[tuple[str, str, dict[str, Any]]] = (), vendor_limits: bool = False,
+                 limits_time_scale: float = 1.0):
         """`faults`: (source, kind, options) to switch on from the start, e.g.
-        `[("jira", "rate_limit", {"every": 3})]`; `server.faults.set(...)` changes them at runtime."""
+        `[("jira", "rate_limit", {"every": 3})]`; `server.faults.set(...)` changes them at runtime.
+        `vendor_limits` enforces each vendor's documented request limits (sandbox/server/rate_limits.py),
+        with windows multiplied by `limits_time_scale`."""
         self.org = org
         self.faults = Faults(seed=org.seed)
         for source, kind, options in faults:
             self.faults.set(source, kind, **options)
         self.credentials = Credentials.for_seed(org.seed)
         self.state = ServerState(org=org, faults=self.faults, credentials=self.credentials,
-                                 download_ttl_seconds=download_ttl_seconds)
+                                 download_ttl_seconds=download_ttl_seconds,
+                                 limits=VendorLimits(enabled=vendor_limits, time_scale=limits_time_scale))
         self._port = port
         self._log_level = log_level
         self._tmp: tempfile.TemporaryDirectory | None = None

@@ -14,6 +14,7 @@ from typing import Any
 from sandbox.ids import hex_id
 from sandbox.org import Organisation
 from sandbox.server.faults import Faults
+from sandbox.server.rate_limits import VendorLimits
 
 CACHE_ENTRIES = 48
 
@@ -82,6 +83,7 @@ class ServerState:
     graph_tokens: dict[str, float] = field(default_factory=dict)  # token -> wall-clock expiry
     qualtrics_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_count: int = 0  # numbers the deliveries so their ids are unique and reproducible
+    limits: VendorLimits = field(default_factory=VendorLimits)  # vendors' documented limits; off by default
     _cache: OrderedDict = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
