@@ -186,22 +186,34 @@ def _note_unknown_fields(conn, extractor: Extractor, names: list[str], run_id: s
         )
 
 
-def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Batch, run_id: str) -> None:
-    """Write one batch atomically: rows, rejects and cursor commit together or not at all."""
+def batch_specs(extractor: Extractor, batch: Batch) -> dict[str, StreamSpec]:
+    """The extractor's specs by table name; ValueError when the batch has rows for a table it did not declare."""
     specs = {spec.name: spec for spec in extractor.specs}
     unknown = set(batch.rows) - set(specs)
     if unknown:
         raise ValueError(f"{extractor.source}/{extractor.name} yielded rows for undeclared tables {sorted(unknown)}")
+    return specs
+
+
+def record_bookkeeping(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Batch, run_id: str,
+                       at: dt.datetime) -> None:
+    """A batch's rejects, unknown field names and cursor, in the caller's transaction."""
+    _quarantine(conn, extractor.source, batch.rejects, run_id, at)
+    _note_unknown_fields(conn, extractor, batch.unknown_fields, run_id, at)
+    if batch.state is not None:
+        _write_cursor(conn, extractor.source, extractor.name, batch.state, run_id, at)
+
+
+def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Batch, run_id: str) -> None:
+    """Write one batch atomically: rows, rejects and cursor commit together or not at all."""
+    specs = batch_specs(extractor, batch)
     at = _utcnow()
     conn.begin()
     try:
         for name, rows in batch.rows.items():
             if rows:
                 _merge(conn, specs[name], _to_arrow(specs[name], rows, run_id, at))
-        _quarantine(conn, extractor.source, batch.rejects, run_id, at)
-        _note_unknown_fields(conn, extractor, batch.unknown_fields, run_id, at)
-        if batch.state is not None:
-            _write_cursor(conn, extractor.source, extractor.name, batch.state, run_id, at)
+        record_bookkeeping(conn, extractor, batch, run_id, at)
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -21,13 +21,15 @@ quarantine-share check) and the audited copy of the marts.
 from __future__ import annotations
 
 import contextlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+import duckdb
+
 if TYPE_CHECKING:
-    import duckdb
     import pyarrow as pa
 
     from connectors.base import Batch, Extractor, StreamSpec
@@ -102,3 +104,36 @@ def apply_dbt_environment(engine: Engine, environ: MutableMapping[str, str]) -> 
             environ.pop(name, None)
         else:
             environ[name] = value
+
+
+# Relations outside `marts` that the quality gate's SQL names (a raw table's latest activity date for a
+# freshness check, an intermediate model for a consistency check), as `schema.table` in the suites.
+_RELATION = re.compile(r"\b(raw_[a-z0-9_]+|intermediate|staging)\.([a-z_][a-z0-9_]*)\b")
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+
+def relations_the_checks_read() -> list[tuple[str, str]]:
+    """(schema, table) of every non-mart relation the expectation suites name, sorted."""
+    found = set()
+    for path in SUITES_DIR.rglob("*.py"):
+        found.update(_RELATION.findall(path.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def replace_in_control(control: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pa.Table]) -> dict[str, int]:
+    """Replace the schemas of `tables` ((schema, name) -> rows) in the control warehouse with exactly
+    these tables, in one transaction; rows per `schema.name`."""
+    control.begin()
+    try:
+        for schema in sorted({schema for schema, _ in tables}):
+            control.execute(f'drop schema if exists "{schema}" cascade')
+            control.execute(f'create schema "{schema}"')
+        for (schema, name), table in tables.items():
+            control.register("_engine_copy", table)
+            control.execute(f'create table "{schema}"."{name}" as select * from _engine_copy')
+            control.unregister("_engine_copy")
+        control.commit()
+    except BaseException:
+        control.rollback()
+        raise
+    return {f"{schema}.{name}": table.num_rows for (schema, name), table in tables.items()}

@@ -46,3 +46,14 @@ def test_the_duckdb_engine_lands_into_the_control_warehouse_and_builds_on_the_lo
     with connect(tmp_path / "warehouse.duckdb") as conn, engine.raw_target(conn) as target:
         assert isinstance(target, DuckDBTarget) and target.conn is conn
         assert engine.copy_marts(conn) == {}
+
+
+def test_the_relations_outside_marts_that_the_checks_read_are_found_in_the_suites():
+    """An engine copies these with the marts: the freshness checks read raw tables, one consistency check
+    an intermediate model."""
+    from pipelines.engines.base import relations_the_checks_read  # noqa: PLC0415
+
+    found = relations_the_checks_read()
+    assert ("raw_zendesk", "tickets") in found and ("raw_github_copilot", "user_day_usage") in found
+    assert ("intermediate", "int_value_chain__zendesk_tickets") in found
+    assert all(schema.startswith("raw_") or schema in ("intermediate", "staging") for schema, _ in found)
