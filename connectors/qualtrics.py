@@ -97,7 +97,7 @@ class QualtricsExtractor:
     specs = SPECS
 
     def __init__(self, client: SourceHttpClient, survey_ids: list[str], rows: SurveyRows, *,
-                 poll_first: float = 1.0, poll_max: float = 15.0, poll_timeout: float = 900.0,
+                 poll_first: float = 0.1, poll_max: float = 15.0, poll_timeout: float = 900.0,
                  sleep: Callable[[float], None] = time.sleep):
         self.client = client
         self.survey_ids = survey_ids
