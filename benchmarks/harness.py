@@ -44,11 +44,14 @@ def benchmark_home(root: Path, today: dt.date | None = None) -> Path:
 
 @contextlib.contextmanager
 def sandbox_process(*, seed: int, employees: int, months: int, end_date: str | None = None,
-                    latency_ms: float = 0.0, startup_timeout: float = 900.0) -> Iterator[dict[str, str]]:
+                    latency_ms: float = 0.0, startup_timeout: float = 900.0, vendor_limits: bool = False,
+                    limits_time_scale: float = 1.0) -> Iterator[dict[str, str]]:
     """Serve the sandbox organisation from a child process on 127.0.0.1; yield its variables.
 
     `latency_ms` delays every response of every vendor by that much (the sandbox's `slow` fault, an
-    asyncio sleep that holds no worker), as a vendor API across the internet would.
+    asyncio sleep that holds no worker), as a vendor API across the internet would. `vendor_limits`
+    makes the sandbox enforce the vendors' documented request limits (docs/rate_limits.md), their
+    windows multiplied by `limits_time_scale`.
     """
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
         env_file = Path(tmp) / "sandbox.env"
@@ -57,6 +60,8 @@ def sandbox_process(*, seed: int, employees: int, months: int, end_date: str | N
                    "--exports-dir", str(Path(tmp) / "exports")]
         if end_date:
             command += ["--end-date", end_date]
+        if vendor_limits:
+            command += ["--vendor-limits", "--limits-time-scale", str(limits_time_scale)]
         for source in sorted({vendor for _, vendor, _ in MOUNTS}) if latency_ms > 0 else ():
             command += ["--fault", f"{source}:slow:every=1,delay={latency_ms / 1000:.4f}"]
         started = time.perf_counter()

@@ -13,6 +13,7 @@ from connectors.pagination import (
     CursorPaginator,
     OffsetPaginator,
     PaginationLoopError,
+    TimeBasedPaginator,
     header_link_paginator,
     next_page_token,
     openai_cursor,
@@ -94,6 +95,26 @@ def test_zendesk_cursor_drops_start_time_and_keeps_final_cursor(server):
         {"include": "metric_sets", "cursor": "c2"},
     ]
     assert paginator.cursor == "c3"  # what the next run resumes from
+
+
+def test_time_based_export_starts_each_page_at_the_last_end_time(server):
+    server.route("GET", "/api/v2/incremental/ticket_events.json", [
+        Reply(json={"ticket_events": [1, 2], "end_time": 1700000100, "end_of_stream": False, "next_page": "x"}),
+        Reply(json={"ticket_events": [2, 3], "end_time": 1700000200, "end_of_stream": True, "next_page": "y"}),
+    ])
+    paginator = TimeBasedPaginator()
+    pages = list(paginate(client(server), "GET", "/api/v2/incremental/ticket_events.json",
+                          {"start_time": 1700000000, "include": "comment_events"}, paginator))
+    assert collect(pages, "ticket_events") == [1, 2, 2, 3]  # the end_time second comes again
+    assert [s.params["start_time"] for s in server.seen] == ["1700000000", "1700000100"]
+    assert all(s.params["include"] == "comment_events" for s in server.seen)
+    assert paginator.end_time == 1700000200  # what the next run starts from
+
+
+def test_time_based_export_that_does_not_move_is_a_loop(server):
+    server.route("GET", "/e.json", [Reply(json={"ticket_events": [1], "end_time": 5, "end_of_stream": False})] * 3)
+    with pytest.raises(PaginationLoopError, match="already followed"):
+        list(paginate(client(server), "GET", "/e.json", {"start_time": 5}, TimeBasedPaginator()))
 
 
 def test_openai_has_more_and_last_id(server):
