@@ -127,8 +127,18 @@ def _age(since: dt.datetime | None, now: dt.datetime) -> str:
     return f"{hours:.0f} h old" if hours < 48 else f"{hours / 24:.0f} d old"
 
 
+def _engine_line(home: Path) -> str:
+    from connectors.errors import ConfigError  # noqa: PLC0415
+    from pipelines.engines import get_engine  # noqa: PLC0415
+
+    try:
+        return get_engine(home).describe()
+    except ConfigError as exc:
+        return str(exc)
+
+
 def status_lines(home: Path, dagster_runs: list[RunSummary] | None = None) -> list[str]:
-    lines: list[str] = [f"Archipelago home: {home}"]
+    lines: list[str] = [f"Archipelago home: {home}", f"Engine: {_engine_line(home)}"]
     if dagster_runs:
         lines.append("\nLast runs (Dagster instance): id, job, start, duration, outcome")
         lines += [_run_line(run) for run in dagster_runs]
