@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from connectors.base import Batch, Extractor, Reject, StreamSpec
 from pipelines.read_ahead import read_ahead
+from pipelines.warehouse import check_key
 
 LINEAGE_COLUMNS = (("_extra", "JSON"), ("_run_id", "VARCHAR"), ("_loaded_at", "TIMESTAMP"))
 
@@ -228,6 +229,9 @@ class DuckDBTarget:
 
     def ensure_tables(self, specs: Iterable[StreamSpec]) -> None:
         ensure_tables(self.conn, specs)
+
+    def check_key(self, fingerprint: str) -> None:
+        check_key(self.conn, fingerprint)
 
     def read_cursor(self, source: str, extractor: str) -> dict[str, Any] | None:
         return read_cursor(self.conn, source, extractor)

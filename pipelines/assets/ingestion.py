@@ -16,7 +16,6 @@ from connectors.registry import SourceDefinition, load_sources
 from pipelines.landing import LandingReport, land_extractor
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.retries import INGESTION_RETRY_POLICY, fail_fast_on_permanent_errors
-from pipelines.warehouse import check_key
 from pipelines.webhooks import exports_inbox
 
 
@@ -82,7 +81,7 @@ def build_ingestion_asset(source: SourceDefinition, extractor_name: str, specs: 
                 return
             report = None
             pseudonymiser = sources.pseudonymiser()
-            check_key(conn, pseudonymiser.fingerprint())  # before anything lands
+            target.check_key(pseudonymiser.fingerprint())  # before anything lands
             try:
                 extractors = [e for e in source.build(source.settings(env), pseudonymiser) if e.name == extractor_name]
                 for extractor in extractors:

@@ -45,6 +45,10 @@ class RawTarget(Protocol):
         """Create each spec's raw table (schema `spec.schema`, name `spec.name`, the spec's columns plus
         the lineage columns of pipelines.landing), and add columns a newer connector declares."""
 
+    def check_key(self, fingerprint: str) -> None:
+        """Record the pseudonym key's fingerprint with the raw tables on first use; afterwards refuse any
+        other (pipelines.warehouse.KeyMismatchError, one line): a second key would split every person."""
+
     def read_cursor(self, source: str, extractor: str) -> dict | None:
         """The extractor's last committed cursor state, None before its first batch."""
 

@@ -35,6 +35,7 @@ from pipelines.landing import (
     batch_specs,
     record_bookkeeping,
 )
+from pipelines.warehouse import KeyMismatchError, check_key
 
 URL_VARIABLE = "ARCHIPELAGO_POSTGRES_URL"
 DBT_TARGET = "postgres"
@@ -55,6 +56,7 @@ LEDGER_DDL = (
     """create table if not exists meta.unknown_fields (
         source text not null, extractor text not null, field text not null, first_seen timestamp not null,
         last_seen timestamp not null, run_id text, primary key (source, extractor, field))""",
+    """create table if not exists meta.pseudonym_key (fingerprint text not null, recorded_at timestamp not null)""",
     """create table if not exists quarantine.records (
         source text not null, stream text not null, record_id text, reason text not null, payload text,
         run_id text, quarantined_at timestamp not null)""",
@@ -161,6 +163,20 @@ class PostgresTarget:
                     if name not in present:
                         cur.execute(f"alter table {spec.table} add column {_quote(name)} {_COLUMN_TYPES[type_]}")
         self.conn.commit()
+
+    def check_key(self, fingerprint: str) -> None:
+        check_key(self.control, fingerprint)
+        with self.conn.cursor() as cur:
+            cur.execute("select fingerprint from meta.pseudonym_key order by recorded_at limit 1")
+            row = cur.fetchone()
+            if row is None:
+                cur.execute("insert into meta.pseudonym_key values (%s, %s)", (fingerprint, _utcnow()))
+        self.conn.commit()
+        if row is not None and row[0] != fingerprint:
+            raise KeyMismatchError(
+                f"ARCHIPELAGO_PSEUDONYM_KEY is not the key the Postgres database's raw tables were landed with "
+                f"(fingerprint {fingerprint}, database {row[0]}): nothing was landed. Restore the old key, or point "
+                f"{URL_VARIABLE} at a new, empty database (docs/engines.md).")
 
     def read_cursor(self, source: str, extractor: str) -> dict | None:
         with self.conn.cursor() as cur:

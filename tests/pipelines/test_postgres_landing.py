@@ -60,6 +60,7 @@ def landing(server, tmp_path):
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute(sql)
             return cur.fetchall()
+    query.url = url
 
     with connect(tmp_path / "warehouse.duckdb") as control:
         def land(extractor, run_id):
@@ -151,3 +152,19 @@ def test_an_unreachable_server_is_one_line_naming_the_setting(tmp_path):
     assert problem.startswith("ARCHIPELAGO_POSTGRES_URL=postgresql://someone:***@127.0.0.1:9/nothing is unreachable")
     assert "secret" not in problem and "\n" not in problem
     assert "needs ARCHIPELAGO_POSTGRES_URL" in get_engine(tmp_path, env={}, name="postgres").problem()
+
+
+def test_the_database_remembers_its_pseudonym_key_and_refuses_another(landing, tmp_path):
+    from pipelines.warehouse import KeyMismatchError  # noqa: PLC0415
+
+    land, query, control = landing
+    engine_env = {"ARCHIPELAGO_POSTGRES_URL": query.url}
+    with get_engine(tmp_path, env=engine_env, name="postgres").raw_target(control) as target:
+        target.check_key("fingerprint-a")
+        target.check_key("fingerprint-a")
+    # A new home (a re-keyed control warehouse) on the same database: the database still says no.
+    with connect(tmp_path / "other.duckdb") as fresh, \
+            get_engine(tmp_path, env=engine_env, name="postgres").raw_target(fresh) as target, \
+            pytest.raises(KeyMismatchError, match="ARCHIPELAGO_POSTGRES_URL at a new, empty database"):
+        target.check_key("fingerprint-b")
+    assert query("select fingerprint from meta.pseudonym_key") == [("fingerprint-a",)]
