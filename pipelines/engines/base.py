@@ -116,12 +116,21 @@ _RELATION = re.compile(r"\b(raw_[a-z0-9_]+|intermediate|staging)\.([a-z_][a-z0-9
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
 
+def _suite_texts() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in SUITES_DIR.rglob("*.py")]
+
+
 def relations_the_checks_read() -> list[tuple[str, str]]:
     """(schema, table) of every non-mart relation the expectation suites name, sorted."""
-    found = set()
-    for path in SUITES_DIR.rglob("*.py"):
-        found.update(_RELATION.findall(path.read_text(encoding="utf-8")))
-    return sorted(found)
+    return sorted({found for text in _suite_texts() for found in _RELATION.findall(text)})
+
+
+def columns_the_checks_read(columns: Iterable[str]) -> list[str]:
+    """Of a non-mart relation's `columns`, those a suite names (a raw table's activity date, say): an engine
+    copies only these of a raw table, not its every row's every field; all of them when none is named."""
+    words = {word for text in _suite_texts() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
+    columns = list(columns)
+    return [c for c in columns if c in words] or columns
 
 
 def replace_in_control(control: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pa.Table]) -> dict[str, int]:

@@ -25,7 +25,13 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from connectors.base import Batch, Extractor, StreamSpec
-from pipelines.engines.base import Engine, RawTarget, relations_the_checks_read, replace_in_control
+from pipelines.engines.base import (
+    Engine,
+    RawTarget,
+    columns_the_checks_read,
+    relations_the_checks_read,
+    replace_in_control,
+)
 from pipelines.landing import (
     LINEAGE_COLUMNS,
     _json_or_none,
@@ -106,13 +112,17 @@ def _read_expression(name: str, data_type: str, udt: str) -> tuple[str, pa.DataT
     return f"{quoted}{cast}", _SCALARS[data_type]
 
 
-def read_arrow(cur, schema: str, table: str) -> pa.Table | None:
-    """A Postgres table (or view) as Arrow, its columns in order; None when it does not exist."""
+def read_arrow(cur, schema: str, table: str, only=None) -> pa.Table | None:
+    """A Postgres table (or view) as Arrow, its columns in order; None when it does not exist.
+    `only`, if given, picks the columns to read from the list of names."""
     cur.execute("select column_name, data_type, udt_name from information_schema.columns "
                 "where table_schema = %s and table_name = %s order by ordinal_position", (schema, table))
     columns = cur.fetchall()
     if not columns:
         return None
+    if only is not None:
+        keep = set(only([name for name, _, _ in columns]))
+        columns = [c for c in columns if c[0] in keep]
     reads = [_read_expression(name, kind, udt) for name, kind, udt in columns]
     cur.execute(f"select {', '.join(e for e, _ in reads)} from {_quote(schema)}.{_quote(table)}")
     rows = cur.fetchall()
@@ -341,7 +351,7 @@ class PostgresEngine(Engine):
                 wanted = [("marts", name) for (name,) in cur.fetchall()] + relations_the_checks_read()
                 tables = {}
                 for schema, name in wanted:
-                    table = read_arrow(cur, schema, name)
+                    table = read_arrow(cur, schema, name, None if schema == "marts" else columns_the_checks_read)
                     if table is not None:
                         tables[(schema, name)] = table
         finally:

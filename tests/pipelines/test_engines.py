@@ -57,3 +57,10 @@ def test_the_relations_outside_marts_that_the_checks_read_are_found_in_the_suite
     assert ("raw_zendesk", "tickets") in found and ("raw_github_copilot", "user_day_usage") in found
     assert ("intermediate", "int_value_chain__zendesk_tickets") in found
     assert all(schema.startswith("raw_") or schema in ("intermediate", "staging") for schema, _ in found)
+
+
+def test_of_a_raw_table_only_the_columns_the_checks_name_are_copied():
+    from pipelines.engines.base import columns_the_checks_read  # noqa: PLC0415
+
+    assert columns_the_checks_read(["ticket_id", "subject", "updated_at", "_extra"]) == ["updated_at"]
+    assert columns_the_checks_read(["nothing_named_here"]) == ["nothing_named_here"]
