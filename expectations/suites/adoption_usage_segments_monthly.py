@@ -18,7 +18,7 @@ MAX_DELAY_DAYS = 62
 COLUMNS = (
     "month_start", "is_complete", "reference_date", "tool", "department_id", "department_name", "people", "seat_holders", "active_people",
     "power_users", "habitual_users", "occasional_users", "licensed_inactive", "habitual_or_power_share",
-    "is_suppressed",
+    "is_suppressed", "usage_history_from", "status", "status_reason",
 )
 
 
@@ -29,6 +29,8 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
         *not_null("month_start", "is_complete", "tool", "department_id", "is_suppressed"),
         departments_known("department_id", ctx),
         between("habitual_or_power_share", 0, 1),
+        Expect("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["ok", "insufficient_data"]},
+               label="range: status (insufficient_data before the tool's usage history)"),
         *volume(ctx, RELATION, USAGE_TABLES)[0],
     ]
 
@@ -36,10 +38,11 @@ def expectations(ctx: SuiteContext) -> list[Expect]:
 def sql_expectations(ctx: SuiteContext) -> list[SqlExpect]:
     return [
         SqlExpect(
-            # Rows below the privacy floor are suppressed (the privacy check); every other row has its counts.
-            label="key not null: active_people where published",
+            # Rows below the privacy floor are suppressed (the privacy check) and months before the usage
+            # history are unknown; every other row has its counts.
+            label="key not null: active_people where published and known",
             sql=f"select count(*) || ' rows', count(*) = 0 from {{marts}}.{RELATION} "
-                "where not is_suppressed and active_people is null",
+                "where not is_suppressed and status = 'ok' and active_people is null",
         ),
         SqlExpect(
             label="consistency: the four segments add up to the people counted, active ones to active_people",

@@ -2,7 +2,7 @@
 -- (the group that replies first, via the ticket_group_departments seed), first-reply and full
 -- resolution time (calendar minutes, Zendesk's metric set; and business minutes on the schedule of
 -- the first group, the one the customer waited on: macros/working_calendar.sql), reopens, CSAT, and
--- whether it was AI-assisted (a tag in var ai_assisted_ticket_tags; the usage report alone cannot
+-- the agent it was first assigned to, and whether it was AI-assisted (a tag in var ai_assisted_ticket_tags; the usage report alone cannot
 -- tell which ticket a draft was written for).
 {% set ai_tags = var('ai_assisted_ticket_tags', ['ai_draft']) %}
 
@@ -16,6 +16,21 @@ with first_group as (
         from {{ ref('stg_zendesk__ticket_audit_events') }}
         where field_name = 'group_id' and value is not null
     ) as group_events
+    where position = 1
+),
+
+first_assignee as (
+    -- The agent the ticket was first assigned to: the one in its first group who answers for the
+    -- department's figures (the privacy floor's group of ticket_outcomes_monthly).
+    select ticket_id, first_assignee_key
+    from (
+        select
+            ticket_id,
+            value as first_assignee_key,
+            row_number() over (partition by ticket_id order by created_at, audit_id, event_id) as position
+        from {{ ref('stg_zendesk__ticket_audit_events') }}
+        where field_name = 'assignee_id' and value is not null
+    ) as assignee_events
     where position = 1
 ),
 
@@ -35,6 +50,7 @@ select
     tickets.created_at,
     cast(tickets.created_at as date) as created_on,
     tickets.status,
+    coalesce(first_assignee.first_assignee_key, tickets.assignee_key) as first_assignee_key,
     groups.group_name as first_group_name,
     group_departments.department_name,
     (
@@ -53,6 +69,7 @@ select
 from {{ ref('stg_zendesk__tickets') }} as tickets
 left join {{ ref('stg_zendesk__ticket_metrics') }} as metrics on metrics.ticket_id = tickets.ticket_id
 left join first_group on first_group.ticket_id = tickets.ticket_id
+left join first_assignee on first_assignee.ticket_id = tickets.ticket_id
 left join {{ ref('stg_zendesk__groups') }} as groups
     on {{ dbt.safe_cast('groups.group_id', api.Column.translate_type('string')) }} = first_group.first_group_id
 left join group_departments
@@ -86,6 +103,7 @@ select
     scheduled.created_at,
     scheduled.created_on,
     scheduled.status,
+    scheduled.first_assignee_key,
     scheduled.first_group_name,
     scheduled.department_name,
     scheduled.is_ai_assisted,

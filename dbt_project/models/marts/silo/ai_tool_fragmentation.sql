@@ -6,7 +6,8 @@
 -- and never fewer than the privacy floor k, held a seat or used the tool that month, so a single
 -- colleague who moved departments with their seat does not make a tool "shared" and no department
 -- is named for fewer than k people. Seats and users of a tool with fewer than k people in the
--- month are withheld (is_suppressed).
+-- month are withheld (is_suppressed). People and users are counted once per tool and month, in
+-- whichever departments they were (seats are the month's last day's, one department each).
 {% set k = var('privacy_k') | int %}
 {% set min_users = [var('fragmentation_min_department_users', 3) | int, k] | max %}
 
@@ -32,11 +33,23 @@ per_department as (
         daily.tool,
         daily.department_name,
         count(distinct daily.actor_key) as users,
-        count(distinct case when daily.is_active_today then daily.actor_key end) as active_users,
         count(distinct case when daily.has_seat and daily.calendar_date = month_ends.last_day then daily.actor_key end) as month_end_seats
     from daily
     inner join month_ends on month_ends.month_start = cast({{ dbt.date_trunc('month', 'daily.calendar_date') }} as date)
     group by 1, 2, 3
+),
+
+tool_people as (
+    -- People of the tool in the month, each counted once: a person who moved department within
+    -- the month is one of each department's users above (a department is served by who used the
+    -- tool there) but one person of the tool here.
+    select
+        cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as month_start,
+        tool,
+        count(distinct actor_key) as people,
+        count(distinct case when is_active_today then actor_key end) as active_users
+    from daily
+    group by 1, 2
 ),
 
 catalogue as (
@@ -57,7 +70,7 @@ with_capability as (
         and {{ ends_after('catalogue.valid_to', 'per_department.month_start') }}
 ),
 
-per_tool as (
+per_tool_departments as (
     select
         month_start,
         capability,
@@ -67,11 +80,17 @@ per_tool as (
         sum(case when is_served then 1 else 0 end) as departments,
         {{ dbt.listagg("case when is_served then department_name end", "', '", "order by department_name") }} as department_names,
         max(case when is_served then department_name end) as any_served_department,
-        sum(month_end_seats) as seats,
-        sum(active_users) as active_users,
-        sum(users) as people
+        sum(month_end_seats) as seats
     from with_capability
     group by month_start, capability, tool
+),
+
+per_tool as (
+    select per_tool_departments.*, tool_people.people, tool_people.active_users
+    from per_tool_departments
+    inner join tool_people
+        on tool_people.month_start = per_tool_departments.month_start
+        and tool_people.tool = per_tool_departments.tool
 ),
 
 capability_departments as (
