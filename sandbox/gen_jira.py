@@ -23,7 +23,9 @@ PROJECTS: dict[str, str] = {  # key -> department
     "AIUC": "Operations",  # AI use-case proposals, triaged by the AI office in Operations
 }
 IDEA_PROJECT = "AIUC"
-PROJECT_WEIGHT = {"ENG": 0.35, "PROD": 0.1, "SUP": 0.14, "SALES": 0.12, "MKT": 0.08, "ITOPS": 0.08,
+# Relative weights of new issues per project. Product files a quarter as many issues as Engineering
+# would alone, so its no-effect initiative has ~60 issues per window (docs/value_chain.md, coverage).
+PROJECT_WEIGHT = {"ENG": 0.35, "PROD": 0.25, "SUP": 0.14, "SALES": 0.12, "MKT": 0.08, "ITOPS": 0.08,
                   "PEOPLE": 0.04, "FIN": 0.05, "OPS": 0.04}
 STATUSES = {"To Do": ("10000", "new"), "In Progress": ("3", "indeterminate"), "In Review": ("10001", "indeterminate"),
             "Done": ("10002", "done")}
@@ -97,17 +99,19 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
         done_by = (copilot_trained or {}).get(assignee)
         pace = 1.0 + story.ENG_TRAINED_LEAD_TIME_EFFECT if dept == "Engineering" and done_by and done_by <= day else 1.0
 
+        # Each step's duration is lognormal around its median; spreads of about half an order of
+        # magnitude, so a department's median lead time over a quarter is known to within ~10%.
         def hours(median: float, sigma: float) -> timedelta:
             return timedelta(hours=pace * _lognormal(rng, median, sigma))
 
         clock = t.created + timedelta(minutes=rng.randrange(1, 240))
         change(t, clock, t.fields["reporter"], ("assignee", None, assignee))
-        clock += hours(20, 0.8)
+        clock += hours(20, 0.48)
         change(t, clock, assignee, ("status", "To Do", "In Progress"))
         path = jira_path(rng, dept, day, tl) if t.fields["issuetype"] != "Epic" else (dept,)
         current, labels, team = assignee, t.fields["labels"], t.fields["team"]
         for _, target in zip(path, path[1:], strict=False):
-            clock += hours(30, 0.8)
+            clock += hours(30, 0.48)
             receiver = people.active_in(target, clock.date(), rng)
             if receiver is None:
                 break
@@ -120,11 +124,11 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
                     labels = new_labels
             comment(t, clock - timedelta(minutes=2), current, rng.choice(COMMENTS))
             change(t, clock, current, *items)
-            clock += hours(8, 0.9)  # boundary wait
+            clock += hours(8, 0.54)  # boundary wait
             comment(t, clock, receiver.idx, rng.choice(COMMENTS))
             current, team = receiver.idx, new_team
         for _ in range(rng.choice((0, 1, 1, 2, 3))):
-            clock += hours(10, 1.0)
+            clock += hours(10, 0.6)
             author = current if rng.random() < 0.8 else (people.active_in(
                 rng.choice(people.departments), clock.date(), rng) or people.employees[current]).idx
             comment(t, clock, author, rng.choice(COMMENTS))
@@ -135,9 +139,9 @@ def generate_jira(seed: int, people: People, tl: story.Timeline, headcount: int,
                 new = rng.choice([p for p in ("Low", "Medium", "High", "Highest") if p != old])
                 change(t, clock, current, ("priority", old, new))
                 t.finish()
-        clock += hours(40, 0.9)
+        clock += hours(40, 0.54)
         change(t, clock, current, ("status", "In Progress", "In Review"))
-        clock += hours(16, 0.9)
+        clock += hours(16, 0.54)
         change(t, clock, current, ("status", "In Review", "Done"), ("resolution", None, "Done"),
                ("resolutiondate", None, clock))
         t.finish()

@@ -120,7 +120,7 @@ AI_TOOL_INCIDENT_SHARE_PILOT_RAMP = 0.15  # during the pilot's ramp-up: onboardi
 
 # --- Activity volumes (per employee per calendar day) ------------------------------------------
 ZENDESK_TICKETS_PER_EMPLOYEE_DAY = 0.03
-JIRA_ISSUES_PER_EMPLOYEE_DAY = 0.02
+JIRA_ISSUES_PER_EMPLOYEE_DAY = 0.025
 SERVICENOW_INCIDENTS_PER_EMPLOYEE_DAY = 0.006
 ANNUAL_ATTRITION = 0.12
 MOVER_SHARE = 0.02  # share of employees who change department during the history
@@ -197,7 +197,8 @@ def initiatives_yaml(tl: Timeline) -> str:
               tl.pilot_training_start, PILOT_TRAINING_LEAD_DAYS + PILOT_RAMP_DAYS, 45.0,
               "median_first_reply_minutes", "csat_good_share", "net_monthly_value_eur"),
         entry("engineering_copilot_training", "Engineering GitHub Copilot training roll-out", "Engineering",
-              "github_copilot", tl.eng_training_start, 56, 60.0, "median_lead_time_hours", "null", "null"),
+              "github_copilot", tl.eng_training_start, 56, 60.0, "median_lead_time_hours", "null", "null",
+              comparison="Marketing, IT, HR, Finance, Operations"),
         entry("product_m365_training", "Product Microsoft 365 Copilot training", "Product", "m365_copilot",
               tl.product_training_start, 56, 50.0, "median_lead_time_hours", "null", "null",
               comparison="Marketing, IT, HR, Finance, Operations"),

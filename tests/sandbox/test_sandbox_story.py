@@ -226,9 +226,9 @@ def _lead_time_did(org, target: str, start: date, ramp_days: int = 56, window_da
 
 
 def test_product_lead_time_has_no_built_in_effect_across_seeds():
-    # One history's Product DiD swings by +-20 points (about 55 issues per window): a single build cannot
-    # tell a leak (e.g. Engineering's Copilot speed-up reaching Product's issues) from chance. Averaged
-    # over seeds Product sits at zero while Engineering shows its built-in effect.
+    # One history's Product DiD scatters by about 8 points (SD; about 60 issues per window): a single
+    # build cannot tell a leak (e.g. Engineering's Copilot speed-up reaching Product's issues) from
+    # chance. Averaged over seeds Product sits at zero while Engineering shows its built-in effect.
     product, engineering = [], []
     for seed in range(1, 13):
         org = generate_organisation(seed=seed, employees=300, months=12, end_date=date(2026, 12, 4))
