@@ -1,0 +1,35 @@
+"""Dagster's SQLite storage under DAGSTER_HOME syncs at checkpoints; other SQLite files keep their default."""
+
+import sqlite3
+
+import dagster as dg
+import sqlalchemy as sa
+
+from pipelines.dagster_sqlite import relax_dagster_sqlite_fsync
+
+
+def _synchronous(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("PRAGMA synchronous")).scalar()
+
+
+def test_dagster_storage_commits_without_fsync_and_other_files_keep_theirs(tmp_path, monkeypatch):
+    home = tmp_path / "dagster"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    relax_dagster_sqlite_fsync()
+    relax_dagster_sqlite_fsync()  # idempotent: one listener
+    assert _synchronous(sa.create_engine(f"sqlite:///{home / 'runs.db'}")) == 1  # NORMAL
+    assert _synchronous(sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")) == 2  # FULL, SQLite's default
+    assert sqlite3.connect(home / "plain.db").execute("PRAGMA synchronous").fetchone()[0] == 2  # not through SQLAlchemy
+
+    # A real Dagster instance under that home records a run's events.
+    instance = dg.DagsterInstance.from_config(str(home))
+
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    result = dg.materialize([one], instance=instance)
+    assert result.success
+    assert instance.get_latest_materialization_event(dg.AssetKey("one")) is not None
