@@ -39,13 +39,15 @@ def _error_line(error) -> str:
 
 
 class _ProgressPrinter(threading.Thread):
-    """Polls the run's event log and prints one line per finished step."""
+    """Polls the run's event log and prints one line per finished step. Each poll reads only the events
+    after the last one seen (a cursor): re-reading the whole log every half second cost seconds of
+    CPU per refresh (~1,500 events), taken from the steps by the GIL."""
 
     def __init__(self, instance: dg.DagsterInstance, run_id: str, write: Callable[[str], None]):
         super().__init__(daemon=True)
         self.instance, self.run_id, self.write = instance, run_id, write
         self.stop_event = threading.Event()
-        self.seen = 0
+        self.cursor: str | None = None
         self.started: dict[str, float] = {}
         self.skipped_sources: set[str] = set()
         self.errors: dict[str, str] = {}
@@ -58,10 +60,11 @@ class _ProgressPrinter(threading.Thread):
 
     def poll(self) -> None:
         try:
-            entries = self.instance.all_logs(self.run_id)
+            connection = self.instance.get_records_for_run(self.run_id, cursor=self.cursor)
         except Exception:  # the run may not be registered yet
             return
-        for entry in entries[self.seen:]:
+        for record in connection.records:
+            entry = record.event_log_entry
             event = entry.dagster_event
             if event is None:
                 continue
@@ -91,7 +94,8 @@ class _ProgressPrinter(threading.Thread):
                 if evaluation is False:
                     key = data.asset_check_key
                     self.write(f"    check {key.asset_key.to_user_string()}:{key.name} failed")
-        self.seen = len(entries)
+        if connection.records:
+            self.cursor = connection.cursor
 
     def run(self) -> None:
         while not self.stop_event.wait(0.5):
