@@ -29,6 +29,7 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
     from pipelines.assets.dbt import FULL_REFRESH_TAG  # noqa: PLC0415
     from pipelines.jobs import NIGHTLY_JOB_NAME  # noqa: PLC0415
     from pipelines.quality import failed_checks  # noqa: PLC0415
+    from pipelines.resources import warehouse_held_open  # noqa: PLC0415
     from pipelines.run_job import run_job  # noqa: PLC0415
     from pipelines.warehouse import archipelago_home, warehouse_path  # noqa: PLC0415
 
@@ -37,7 +38,8 @@ def _run_nightly(defs, *, full_refresh: bool = False) -> int:
     tags.update(_forget_dead_runs())
     how = " rebuilding every incremental model from scratch" if full_refresh else ""
     _say(f"Running {NIGHTLY_JOB_NAME}{how} (step output in {log_path}) …")
-    outcome = run_job(defs, NIGHTLY_JOB_NAME, log_path=log_path, tags=tags)
+    with warehouse_held_open():  # one run at a time here (run lock): no reopening between steps
+        outcome = run_job(defs, NIGHTLY_JOB_NAME, log_path=log_path, tags=tags)
     if outcome.success:
         _say(f"Run {outcome.run_id[:8]} succeeded in {outcome.seconds:.1f}s.")
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -13,6 +14,52 @@ import duckdb
 from connectors.privacy import KEY_VARIABLE, Pseudonymiser
 from pipelines import warehouse
 from pipelines.engines import DEFAULT_ENGINE, Engine, RawTarget, get_engine
+
+
+class _WarehouseHold:
+    """Keeps the warehouse's DuckDB database open between the steps of a run in this process.
+
+    Each step opens the warehouse and closes it again. Closing the last connection checkpoints the
+    file (the WAL is written into it and synced), and opening it again reads the catalogue: ~50 ms of
+    CPU and, on a busy disk, ~0.35 s of wall time per step, some 60 times a refresh. While a hold is
+    on, one idle connection keeps DuckDB's database instance alive, so a step's own connection opens
+    on that instance and its close does not checkpoint. Each transaction still commits durably (WAL).
+    The hold is let go before another process opens the file (the dbt subprocess) and at the end of
+    the run; only the command line turns it on (`held_open`), as it runs one job at a time under the
+    home's run lock: runs started by the daemon, which may overlap, open and close per step as before.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.anchors: dict[Path, duckdb.DuckDBPyConnection] = {}
+        self.lock = threading.Lock()
+
+    def hold(self, path: Path) -> None:
+        with self.lock:
+            if self.enabled and path not in self.anchors:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.anchors[path] = duckdb.connect(str(path))
+
+    def release(self) -> None:
+        with self.lock:
+            anchors, self.anchors = self.anchors, {}
+        for anchor in anchors.values():
+            anchor.close()
+
+
+_HOLD = _WarehouseHold()
+
+
+@contextlib.contextmanager
+def warehouse_held_open() -> Iterator[None]:
+    """Within this block, the steps run in this process keep the warehouse open between them (see
+    `_WarehouseHold`); it is closed (and checkpointed) on the way out."""
+    _HOLD.enabled = True
+    try:
+        yield
+    finally:
+        _HOLD.enabled = False
+        _HOLD.release()
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -39,6 +86,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            _HOLD.hold(self.path)
         with warehouse.connect(self.path, read_only=read_only) as conn:
             yield conn
 
@@ -58,6 +107,11 @@ class WarehouseResource(dg.ConfigurableResource):
             return {}  # dbt built them there: do not even open the file
         with self.connect() as conn:
             return engine.copy_marts(conn)
+
+    def release_for_another_process(self) -> None:
+        """Close the database this process holds open between steps, so that another process (dbt)
+        can open the file."""
+        _HOLD.release()
 
 
 class SourcesResource(dg.ConfigurableResource):

@@ -164,6 +164,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # dbt runs as a subprocess (DBT_IN_WAREHOUSE_DIR); its profile reads the warehouse from the environment.
         os.environ["ARCHIPELAGO_WAREHOUSE_PATH"] = str(warehouse.path)
         apply_dbt_environment(warehouse.get_engine(), os.environ)  # the dbt target of the run's engine
+        warehouse.release_for_another_process()
         os.environ.setdefault("ARCHIPELAGO_DBT_EXECUTABLE", dbt_executable())
         # The mart suites after the build import great-expectations (seconds): start while dbt works.
         if _runs_mart_suites(context):
