@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.dagster_sqlite import relax_dagster_sqlite_fsync
+from pipelines.dagster_sqlite import relax_dagster_sqlite_fsync, reuse_event_log_engines
 from pipelines.settings import configure_environment
 
 configure_environment()
 relax_dagster_sqlite_fsync()  # ~1,500 events a refresh: no fsync per commit (see the module)
+reuse_event_log_engines()  # nor a new SQLAlchemy engine, with its statement cache, per connection
 
 from pipelines.assets.calendars import build_calendar_asset  # noqa: E402
 from pipelines.assets.dbt import build_dbt_assets, dbt_resource, published_models_meta  # noqa: E402

@@ -5,7 +5,7 @@ import sqlite3
 import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.dagster_sqlite import relax_dagster_sqlite_fsync
+from pipelines.dagster_sqlite import relax_dagster_sqlite_fsync, reuse_event_log_engines
 
 
 def _synchronous(engine: sa.Engine) -> int:
@@ -33,3 +33,24 @@ def test_dagster_storage_commits_without_fsync_and_other_files_keep_theirs(tmp_p
     result = dg.materialize([one], instance=instance)
     assert result.success
     assert instance.get_latest_materialization_event(dg.AssetKey("one")) is not None
+
+
+def test_event_log_keeps_one_engine_per_shard_and_records_checks(tmp_path):
+    assert reuse_event_log_engines() and reuse_event_log_engines()  # applies on this Dagster, idempotent
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="counted")])
+    def counted():
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(check_name="positive", passed=False, metadata={"observed": -1})
+
+    for _ in range(2):
+        result = dg.materialize([counted], instance=instance, raise_on_error=False)
+        [evaluation] = result.get_asset_check_evaluations()
+        assert not evaluation.passed
+    storage = instance.event_log_storage
+    engines = storage.__dict__["_archipelago_engines"]
+    assert len(engines) == 3  # the index shard and one per run, each built once
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey("counted"), "positive"), limit=5)
+    assert len(records) == 2
