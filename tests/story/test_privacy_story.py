@@ -29,6 +29,9 @@ K = 7
 # Rules whose story has no group of K - 1: a rebuild of that model alone with a k that fits the story.
 K_FOR = {("adoption.training_monthly", "headcount"): 15,
          ("value_chain.ticket_outcomes_monthly", "agents"): 9}  # the smallest cell: Engineering's 8 agents
+# The scorecard's ticket KPIs follow ticket outcomes' floor: rebuilt with it.
+ALSO_REBUILT = {"value_chain.ticket_outcomes_monthly": ("int_kpi__department_month_values", "scorecard_monthly")}
+TICKET_KPIS = ("median_first_reply_minutes", "median_resolution_minutes", "csat_good_share")
 PARTIAL_RUN_DATE = dt.date(2026, 10, 20)  # October is not over yet
 MART_MODELS = ("path:models/marts", "int_kpi__department_month_values")
 PEOPLE_TABLES = [name for name, meta in published_models_meta().items() if not parse_rule(name, meta).not_people]
@@ -48,7 +51,8 @@ def rebuilt(story_build, tmp_path_factory) -> dict[int, Path]:
     """k -> a copy of the story warehouse whose marts were rebuilt with that k and run date 2026-10-20."""
     builds = {}
     source = story_build.warehouse
-    for k, selection in [(K, MART_MODELS), *((k, (relation_of(published_models_meta()[t]["asset_key"]).split(".")[1],))
+    for k, selection in [(K, MART_MODELS), *((k, (relation_of(published_models_meta()[t]["asset_key"]).split(".")[1],
+                                                  *ALSO_REBUILT.get(t, ())))
                                             for (t, _), k in K_FOR.items())]:
         warehouse = tmp_path_factory.mktemp(f"k{k}") / "warehouse.duckdb"  # same name: views name their catalog after it
         shutil.copy(source, warehouse)
@@ -90,6 +94,29 @@ def test_a_group_of_k_minus_one_is_suppressed_and_groups_of_k_are_published(both
         if not group.group_size_is_published:
             assert size_shown == 0, (table, n, size_shown)
         assert published_big > 0, f"{table}: no group of {k} or more published by {n}"
+
+
+def test_scorecard_ticket_kpis_of_fewer_than_k_agents_are_withheld(both):
+    """A department-month whose tickets went to fewer than k agents has no first reply, resolution or
+    CSAT on the scorecard, nor their ticket counts (status suppressed), as
+    value_chain.ticket_outcomes_monthly withholds its cells."""
+    k = K_FOR[("value_chain.ticket_outcomes_monthly", "agents")]
+    scorecard = relation_of(published_models_meta()["kpi.scorecard_monthly"]["asset_key"])
+    rows = both.execute(f"""
+        with agents as (
+            select cast(date_trunc('month', created_on) as date) as month_start, department_name,
+                   count(distinct first_assignee_key) as agents
+            from k{k}.intermediate.int_value_chain__zendesk_tickets where department_name is not null group by 1, 2
+        )
+        select agents.agents, coalesce(s.current_value, s.observations), s.status
+        from k{k}.{scorecard} as s
+        join agents on agents.month_start = s.month_start and agents.department_name = s.department_name
+        where s.kpi in {TICKET_KPIS} and not s.is_shared
+    """).fetchall()
+    below = [r for r in rows if r[0] < k]
+    assert below, f"the story has no department-month with fewer than {k} agents; the test needs one"
+    assert all(value is None and status == "suppressed" for _, value, status in below), below
+    assert any(value is not None for n, value, _ in rows if n >= k)
 
 
 def test_every_people_table_of_the_issue_is_covered():

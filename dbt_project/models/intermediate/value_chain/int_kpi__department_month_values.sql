@@ -1,6 +1,9 @@
 -- The nine scorecard KPIs per month and department, each with the observations behind it (so a
 -- shared KPI can combine departments weighted by them). Sources: adoption, training, sentiment,
 -- silo and ticket models; hours saved from the value chain's primary-benefit DiD.
+-- The ticket KPIs describe the agents who handle the department's tickets: below k agents (the
+-- privacy floor of value_chain.ticket_outcomes_monthly) their value is withheld (is_suppressed).
+{% set k = var('privacy_k') | int %}
 with months as (
     select distinct cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as month_start
     from {{ ref('int_adoption__calendar_days') }}
@@ -98,18 +101,25 @@ tickets as (
         count(first_reply_minutes) as replied,
         1.0 * sum(case when is_rated_good then 1 else 0 end) / nullif(sum(case when is_rated then 1 else 0 end), 0) as csat_good_share,
         sum(case when is_rated then 1 else 0 end) as rated,
-        count(*) as created
+        count(*) as created,
+        count(distinct first_assignee_key) as agents
     from {{ ref('int_value_chain__zendesk_tickets') }}
     where department_name is not null
     group by 1, 2
 ),
 
 ticket_kpis as (
-    select month_start, department_name, 'median_resolution_minutes' as kpi, median_resolution_minutes as kpi_value, resolved as observations from tickets
-    union all
-    select month_start, department_name, 'median_first_reply_minutes', median_first_reply_minutes, replied from tickets
-    union all
-    select month_start, department_name, 'csat_good_share', csat_good_share, rated from tickets
+    select month_start, department_name, kpi, case when agents >= {{ k }} then kpi_value end as kpi_value, observations,
+        agents < {{ k }} as is_suppressed
+    from (
+        select month_start, department_name, agents, 'median_resolution_minutes' as kpi, median_resolution_minutes as kpi_value,
+            resolved as observations
+        from tickets
+        union all
+        select month_start, department_name, agents, 'median_first_reply_minutes', median_first_reply_minutes, replied from tickets
+        union all
+        select month_start, department_name, agents, 'csat_good_share', csat_good_share, rated from tickets
+    ) as ticket_values
 ),
 
 hours_saved as (
@@ -143,7 +153,7 @@ from (
     union all select * from nps
     union all select * from training
     union all select *, false from silo
-    union all select *, false from ticket_kpis
+    union all select * from ticket_kpis
     union all select *, false from hours_saved
 ) as all_kpis
 where department_name is not null

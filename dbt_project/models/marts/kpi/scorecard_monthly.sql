@@ -147,7 +147,9 @@ select
     cast({{ unless_suppressed('ranked.current_value', 'ranked.is_suppressed') }} as {{ type_double() }}) as current_value,
     cast(ranked.target_value as {{ type_double() }}) as target_value,
     cast(ranked.direction as {{ dbt.type_string() }}) as direction,
-    cast(ranked.observations as {{ dbt.type_bigint() }}) as observations,
+    -- A people KPI's observations are headcount (org structure); a withheld ticket KPI's are the
+    -- tickets of fewer than k agents, withheld with it.
+    cast(case when not ranked.is_suppressed or ranked.is_people_kpi then ranked.observations end as {{ dbt.type_bigint() }}) as observations,
     cast(case
         when ranked.is_suppressed then 'suppressed'
         when ranked.current_value is null then 'no_data'
