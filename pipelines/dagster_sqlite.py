@@ -24,6 +24,8 @@ import sqlite3
 from pathlib import Path
 
 _installed = False
+# Engines kept by the event log storage (the index shard, the running run's shard, recent runs').
+MAX_ENGINES = 8
 
 
 def _under_dagster_home(connection: sqlite3.Connection) -> bool:
@@ -62,6 +64,9 @@ def _connect_with_one_engine_per_shard(self, shard: str):
         engines = self.__dict__.setdefault("_archipelago_engines", {})
         engine = engines.get(shard)
         if engine is None:
+            # A long-lived process (the UI) reads many runs' shards: keep the most recent few.
+            while len(engines) >= MAX_ENGINES:
+                engines.pop(next(iter(engines))).dispose()
             engine = engines[shard] = module.create_engine(
                 self.conn_string_for_shard(shard), poolclass=NullPool,
                 connect_args={"timeout": module.SQLITE_BUSY_TIMEOUT_SECONDS},

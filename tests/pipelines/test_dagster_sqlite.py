@@ -54,3 +54,15 @@ def test_event_log_keeps_one_engine_per_shard_and_records_checks(tmp_path):
     records = instance.event_log_storage.get_asset_check_execution_history(
         dg.AssetCheckKey(dg.AssetKey("counted"), "positive"), limit=5)
     assert len(records) == 2
+
+
+def test_a_long_lived_process_keeps_only_the_most_recent_engines(tmp_path):
+    from pipelines.dagster_sqlite import MAX_ENGINES  # noqa: PLC0415
+
+    reuse_event_log_engines()
+    storage = dg.DagsterInstance.from_config(str(tmp_path)).event_log_storage
+    for index in range(MAX_ENGINES + 3):
+        with storage.run_connection(f"run-{index}"):
+            pass
+    engines = storage.__dict__["_archipelago_engines"]
+    assert len(engines) == MAX_ENGINES and f"run-{MAX_ENGINES + 2}" in engines and "run-0" not in engines
