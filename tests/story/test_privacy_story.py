@@ -31,7 +31,7 @@ K_FOR = {("adoption.training_monthly", "headcount"): 15,
          ("value_chain.ticket_outcomes_monthly", "agents"): 9}  # the smallest cell: Engineering's 8 agents
 # The scorecard's ticket KPIs follow ticket outcomes' floor: rebuilt with it.
 ALSO_REBUILT = {"value_chain.ticket_outcomes_monthly": ("int_kpi__department_month_values", "scorecard_monthly")}
-TICKET_KPIS = ("median_first_reply_minutes", "median_resolution_minutes", "csat_good_share")
+TICKET_KPIS = ("median_first_reply_minutes", "median_resolution_minutes", "csat_good_share", "hours_saved")
 PARTIAL_RUN_DATE = dt.date(2026, 10, 20)  # October is not over yet
 MART_MODELS = ("path:models/marts", "int_kpi__department_month_values")
 PEOPLE_TABLES = [name for name, meta in published_models_meta().items() if not parse_rule(name, meta).not_people]
@@ -97,8 +97,8 @@ def test_a_group_of_k_minus_one_is_suppressed_and_groups_of_k_are_published(both
 
 
 def test_scorecard_ticket_kpis_of_fewer_than_k_agents_are_withheld(both):
-    """A department-month whose tickets went to fewer than k agents has no first reply, resolution or
-    CSAT on the scorecard, nor their ticket counts (status suppressed), as
+    """A department-month whose tickets went to fewer than k agents has no first reply, resolution,
+    CSAT or hours saved on the scorecard, nor their ticket counts (status suppressed), as
     value_chain.ticket_outcomes_monthly withholds its cells."""
     k = K_FOR[("value_chain.ticket_outcomes_monthly", "agents")]
     scorecard = relation_of(published_models_meta()["kpi.scorecard_monthly"]["asset_key"])

@@ -125,17 +125,20 @@ ticket_kpis as (
 hours_saved as (
     -- For an initiative's target departments: minutes saved per ticket beyond the general trend
     -- (primary-benefit DiD) x the month's tickets / 60, from the month the current window starts;
-    -- 0 before the initiative started, unknown during its ramp-up.
+    -- 0 before the initiative started, unknown during its ramp-up. It scales the department's ticket
+    -- count, so it is withheld below k agents as the other ticket KPIs are.
     select
         tickets.month_start,
         tickets.department_name,
         'hours_saved' as kpi,
         case
+            when tickets.agents < {{ k }} then null
             when tickets.month_start >= cast({{ dbt.date_trunc('month', 'links.current_start') }} as date)
                 then -links.did_estimate * tickets.created / 60.0
             when tickets.month_start < cast({{ dbt.date_trunc('month', 'links.baseline_end') }} as date) then 0
         end as kpi_value,
-        tickets.created as observations
+        tickets.created as observations,
+        tickets.agents < {{ k }} as is_suppressed
     from tickets
     inner join {{ ref('initiative_links') }} as links
         on links.link = 'primary_benefit'
@@ -154,6 +157,6 @@ from (
     union all select * from training
     union all select *, false from silo
     union all select * from ticket_kpis
-    union all select *, false from hours_saved
+    union all select * from hours_saved
 ) as all_kpis
 where department_name is not null
