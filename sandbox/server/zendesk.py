@@ -246,8 +246,8 @@ class ZendeskApi:
             per_page = int_param(request.query_params.get("per_page"), 1000, 1, 1000)
         except (BadParam, ValueError) as e:
             return _error(400, "InvalidValue", str(e))
-        users = sorted(self._users(), key=lambda u: (u["_ts"], u["id"]))
-        rows = [u for u in users if (u["_ts"], u["id"]) > (ts, last_id)]
+        keys, users = self.s.cached(("zd-users-sorted",), self._users_in_export_order)
+        rows = users[bisect_right(keys, (ts, last_id)):]
         page = [{k: v for k, v in u.items() if k != "_ts"} for u in rows[:per_page]]
         after = paging.encode(f"{rows[per_page - 1 if len(rows) > per_page else -1]['_ts']}.0||"
                               f"{rows[per_page - 1 if len(rows) > per_page else -1]['id']}|") if rows else \
@@ -454,8 +454,10 @@ class ZendeskApi:
         except ValueError:
             return _error(400, "InvalidValue", "start_time and end_time are Unix seconds")
         score = q.get("score")
-        rows = [r for r in self._ratings() if (start is None or r["_ts"] >= start) and (end is None or r["_ts"] < end)
-                and (score in (None, "", "received") or r["score"] == score)]
+        # Every page of a read asks the same filter: compute it once per clock tick, page by slicing.
+        rows = self.s.cached(("zd-ratings-filtered", start, end, score), lambda: [
+            r for r in self._ratings() if (start is None or r["_ts"] >= start) and (end is None or r["_ts"] < end)
+            and (score in (None, "", "received") or r["score"] == score)])
         try:
             page, envelope = paging.zendesk_list(request, rows, "satisfaction_ratings",
                                                  self.s.url(f"{self.base}/satisfaction_ratings.json"))
@@ -529,6 +531,10 @@ class ZendeskApi:
                             "_ts": timefmt.epoch(first)})
             return out
         return self.s.cached(("zd-users",), build)
+
+    def _users_in_export_order(self) -> tuple[list[tuple[int, int]], list[dict]]:
+        users = sorted(self._users(), key=lambda u: (u["_ts"], u["id"]))
+        return [(u["_ts"], u["id"]) for u in users], users
 
     async def users(self, request: Request):
         if (denied := self._auth(request)) is not None:
