@@ -6,6 +6,7 @@ target directory's run_results.json."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # dbt's words when an incremental model (on_schema_change='fail') meets a table built by an older version.
@@ -13,6 +14,11 @@ SCHEMA_CHANGED = "out of sync"
 FULL_REFRESH_HINT = ("a model's columns changed since this warehouse was built (an upgrade): run "
                      "`archipelago refresh --full-refresh` once")
 SHOWN = 3  # failed nodes named in the line; the rest are counted
+# The generic test that checks a model's grain and not-null columns in one query
+# (dbt_project/macros/test_grain_and_not_null.sql); its rows name the broken rule and column.
+FOLDED_TEST = "grain_and_not_null"
+# Runs a failed test's compiled SQL against the warehouse dbt built, or None where that is not possible.
+Query = Callable[[str], Sequence[tuple]]
 
 
 class DbtBuildError(Exception):
@@ -30,9 +36,25 @@ def _first_line(message: object) -> str:
     return text.splitlines()[0].strip() if text else "failed"
 
 
-def failure_line(target_path: Path) -> str | None:
+def _broken_rules(result: dict, query: Query | None) -> str:
+    """' (not_null department_id: 2 rows; grain week, tool: 4 rows)' for a failed grain_and_not_null
+    test, whose dbt message only counts the broken rules; '' for other nodes or when it cannot be asked."""
+    if query is None or not _node_name(result.get("unique_id", "")).startswith(FOLDED_TEST):
+        return ""
+    sql = result.get("compiled_code")
+    if not sql:
+        return ""
+    try:
+        rows = query(sql)
+    except Exception:  # noqa: BLE001 - the line must still be written; dbt's count stands
+        return ""
+    return " (" + "; ".join(f"{rule} {column}: {count} rows" for rule, column, count in rows) + ")" if rows else ""
+
+
+def failure_line(target_path: Path, query: Query | None = None) -> str | None:
     """The line for the failed nodes of the last build in `target_path`, or None when run_results.json
-    is missing or names no failure (dbt failed before building anything: its own message stands)."""
+    is missing or names no failure (dbt failed before building anything: its own message stands).
+    `query` runs a failed grain_and_not_null test's SQL again so the line names the rule and column."""
     try:
         results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -40,7 +62,8 @@ def failure_line(target_path: Path) -> str | None:
     failed = [r for r in results if r.get("status") in ("error", "fail")]
     if not failed:
         return None
-    named = "; ".join(f"{_node_name(r.get('unique_id', '?'))}: {_first_line(r.get('message'))}" for r in failed[:SHOWN])
+    named = "; ".join(f"{_node_name(r.get('unique_id', '?'))}: {_first_line(r.get('message'))}{_broken_rules(r, query)}"
+                      for r in failed[:SHOWN])
     more = f" and {len(failed) - SHOWN} more" if len(failed) > SHOWN else ""
     if any(SCHEMA_CHANGED in str(r.get("message") or "") for r in failed):
         what_to_do = FULL_REFRESH_HINT

@@ -26,6 +26,7 @@ from pipelines.checks.mart_suites import CHECK_NAME as MART_SUITE_CHECK_NAME
 from pipelines.dbt_failures import DbtBuildError, failure_line
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
 from pipelines.engines import apply_dbt_environment
+from pipelines.engines.duckdb import DuckDBEngine
 from pipelines.initiatives import write_seed as write_initiatives_seed
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import WAREHOUSE_FILE
@@ -154,6 +155,19 @@ def _runs_mart_suites(context: dg.AssetExecutionContext) -> bool:
     return selection is None or any(key.name == MART_SUITE_CHECK_NAME for key in selection)
 
 
+def _query_on(warehouse: WarehouseResource):
+    """Runs a failed test's SQL again on the DuckDB warehouse dbt built (None on other engines: their
+    compiled SQL is not DuckDB's), so the failure line can name the broken rule and column."""
+    if not isinstance(warehouse.get_engine(), DuckDBEngine):
+        return None
+
+    def query(sql: str) -> list[tuple]:
+        with warehouse.connect(read_only=True) as conn:
+            return conn.execute(sql).fetchall()
+
+    return query
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     # dbt's tests on the raw sources are not selected: Dagster has no asset check for them (the raw assets
     # belong to the ingestion steps), so it logged a warning per source test on every run. The raw tables'
@@ -180,7 +194,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         try:
             yield from dbt.cli(args, context=context, target_path=target_path).stream()
         except DagsterDbtCliRuntimeError:
-            line = failure_line(target_path)
+            line = failure_line(target_path, _query_on(warehouse))
             if line is None:
                 raise
             raise DbtBuildError(line) from None
