@@ -83,7 +83,7 @@ business as (
         waiting.ticket_id,
         waiting.handoff_number,
         ({{ working_clock('end_clock', 'first_response.first_response_at') }}
-            - {{ working_clock('start_clock', 'waiting.handoff_at') }}) / 3600.0 as boundary_wait_business_hours
+            - {{ working_clock('start_clock', 'waiting.handoff_at') }}) / {{ double_literal('3600.0') }} as boundary_wait_business_hours
     from waiting
     inner join first_response
         on first_response.ticket_id = waiting.ticket_id and first_response.handoff_number = waiting.handoff_number
@@ -106,7 +106,7 @@ select
     waiting.passed_on_at,
     first_response.first_response_at is null and waiting.passed_on_at is not null as is_passed_on,
     first_response.first_response_at is null and waiting.passed_on_at is null as is_open,
-    {{ dbt.datediff('waiting.handoff_at', 'first_response.first_response_at', 'second') }} / 3600.0
+    {{ dbt.datediff('waiting.handoff_at', 'first_response.first_response_at', 'second') }} / {{ double_literal('3600.0') }}
         as boundary_wait_calendar_hours,
     business.boundary_wait_business_hours,
     waiting.source_loaded_at

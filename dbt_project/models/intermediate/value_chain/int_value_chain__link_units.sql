@@ -127,7 +127,7 @@ jira_issues as (
         routing.ticket_id,
         routing.origin_department,
         cast(routing.created_at as date) as created_on,
-        {{ dbt.datediff('routing.created_at', 'routing.resolved_at', 'minute') }} / 60.0 as lead_time_hours
+        {{ dbt.datediff('routing.created_at', 'routing.resolved_at', 'minute') }} / {{ double_literal('60.0') }} as lead_time_hours
     from {{ ref('int_tickets__routing') }} as routing
     inner join {{ ref('int_tickets__tickets') }} as tickets on tickets.ticket_id = routing.ticket_id
     where routing.ticket_system = 'jira'

@@ -88,9 +88,9 @@ business as (
     select
         scheduled.ticket_id,
         ({{ working_clock('reply_clock', 'scheduled.first_reply_at') }}
-            - {{ working_clock('created_clock', 'scheduled.created_at') }}) / 60.0 as first_reply_business_minutes,
+            - {{ working_clock('created_clock', 'scheduled.created_at') }}) / {{ double_literal('60.0') }} as first_reply_business_minutes,
         ({{ working_clock('resolution_clock', 'scheduled.full_resolution_at') }}
-            - {{ working_clock('created_clock', 'scheduled.created_at') }}) / 60.0 as full_resolution_business_minutes
+            - {{ working_clock('created_clock', 'scheduled.created_at') }}) / {{ double_literal('60.0') }} as full_resolution_business_minutes
     from scheduled
     {{ working_clock_join('created_clock', 'scheduled.waiting_schedule_id', 'scheduled.created_at') }}
     {{ working_clock_join('reply_clock', 'scheduled.waiting_schedule_id', 'scheduled.first_reply_at') }}

@@ -35,7 +35,7 @@ epic_lead_times as (
         cast({{ dbt.date_trunc('month', 'epics.resolved_at') }} as date) as month_start,
         coalesce(departments.departments, 0) >= 2 as is_cross_functional,
         coalesce(departments.departments, 0) as departments,
-        {{ dbt.datediff('epics.created_at', 'epics.resolved_at', 'second') }} / 86400.0 as lead_time_days
+        {{ dbt.datediff('epics.created_at', 'epics.resolved_at', 'second') }} / {{ double_literal('86400.0') }} as lead_time_days
     from epics
     left join departments on departments.epic_key = epics.issue_key
 )

@@ -28,7 +28,7 @@ select
     parent_key,
     parent_type,
     epic_key,
-    cast(labels as varchar) as labels_json,
+    cast(labels as {{ type_varchar() }}) as labels_json,
     team_id,
     team_name,
     _loaded_at as loaded_at

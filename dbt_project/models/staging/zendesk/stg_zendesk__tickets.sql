@@ -18,7 +18,7 @@ select
     priority,
     ticket_type,
     channel,
-    cast(tags as varchar) as tags_json,
+    cast(tags as {{ type_varchar() }}) as tags_json,
     requester_key,
     submitter_key,
     assignee_key,
