@@ -11,8 +11,8 @@ killed in between lands the batch again on resume, which is harmless: the lake k
 record and readers take the newest per key (the newest `updated_column`, then the latest landing), the
 rule DuckDB's landing applies when it merges. Each table directory holds `_table.json` with its key.
 
-Before a model that reads raw tables builds, macros/spark_lake.sql (a pre-hook) registers each of their
-directories with Spark as `raw_<source>.<stream>`: a view that keeps the newest row per key over an
+Once per dbt command, before the first model builds, macros/spark_lake.sql (a pre-hook) registers each
+directory with Spark as `raw_<source>.<stream>`: a view that keeps the newest row per key over an
 external Parquet table.
 """
 
