@@ -119,4 +119,16 @@ def spark_session(home: Path) -> Iterator[SparkSession]:
     try:
         yield session
     finally:
+        jvm = session.sparkContext._jvm
         session.stop()
+        _shut_down_metastore(jvm)
+
+
+def _shut_down_metastore(jvm) -> None:
+    """Close the embedded Derby metastore: the JVM stays up after session.stop() in this process and
+    would keep the metastore locked against the next dbt run (Derby allows one JVM at a time)."""
+    try:
+        jvm.java.sql.DriverManager.getConnection("jdbc:derby:;shutdown=true")
+    except Exception as exc:  # Derby reports a successful shutdown as an SQLException (XJ015)
+        if "XJ015" not in str(exc) and "shutdown" not in str(exc).lower():
+            raise
