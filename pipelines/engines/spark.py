@@ -23,6 +23,10 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -36,7 +40,7 @@ import pyarrow.parquet as pa_pq
 from connectors.base import Batch, Extractor, StreamSpec
 from pipelines.engines.base import Engine, RawTarget, relations_the_checks_read, replace_in_control
 from pipelines.landing import _quote, _to_arrow, _utcnow, batch_specs, read_cursor, record_bookkeeping
-from pipelines.spark_runtime import JavaNotFound, find_java_home, spark_dir, spark_environment, spark_session
+from pipelines.spark_runtime import JavaNotFound, find_java_home, spark_dir, spark_environment
 from pipelines.warehouse import KeyMismatchError, check_key
 
 LAKE_VARIABLE = "ARCHIPELAGO_LAKE"
@@ -223,16 +227,6 @@ class LakeTarget:
                 self.lake.fs.delete_file(path)
 
 
-def _naive_utc(table: pa.Table) -> pa.Table:
-    """Spark hands session-time-zone (UTC) timestamps to Arrow with a zone; DuckDB's marts have none."""
-    columns = []
-    for field, column in zip(table.schema, table.columns, strict=True):
-        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
-            column = column.cast(pa.timestamp(field.type.unit, tz="UTC")).cast(pa.timestamp(field.type.unit))
-        columns.append(column)
-    return pa.Table.from_arrays(columns, names=table.column_names)
-
-
 class SparkEngine(Engine):
     name = "spark"
     settings = (LAKE_VARIABLE, "ARCHIPELAGO_SPARK_DIR")
@@ -268,13 +262,26 @@ class SparkEngine(Engine):
         yield LakeTarget(Lake(self.lake_location), control)
 
     def copy_marts(self, control: duckdb.DuckDBPyConnection) -> dict[str, int]:
-        with spark_session(self.home) as spark:
-            spark.sparkContext.setLogLevel("ERROR")
-            wanted = [("marts", row.tableName) for row in spark.sql("show tables in marts").collect()
-                      if not row.isTemporary] + relations_the_checks_read()
+        """The marts and the relations the checks read, copied into the control warehouse through a child
+        process (pipelines/engines/spark_export.py says why)."""
+        wanted = [("marts", None), *relations_the_checks_read()]
+        with tempfile.TemporaryDirectory(dir=self.home, prefix=".spark-export-") as out:
+            done = subprocess.run(
+                [sys.executable, "-m", "pipelines.engines.spark_export", str(self.home), out, json.dumps(wanted)],
+                env={**os.environ, **spark_environment(self.home)}, capture_output=True, text=True, check=False,
+            )
+            if done.returncode != 0:
+                lines = [line for line in done.stderr.splitlines() if line.strip()]
+                raise SparkExportError(
+                    f"reading the marts back from Spark failed ({lines[-1] if lines else done.returncode}): "
+                    f"see the run log; a dbt run holding the metastore in {spark_dir(self.home)} must end first.")
             tables = {}
-            for schema, name in wanted:
-                if spark.catalog.tableExists(f"{schema}.{name}"):
-                    tables[(schema, name)] = _naive_utc(spark.table(f"{schema}.{name}").toArrow())
+            for path in sorted(Path(out).glob("*.arrow")):
+                schema, name = path.name[: -len(".arrow")].split(".", 1)
+                with pa.memory_map(str(path)) as source:
+                    tables[(schema, name)] = pa.ipc.open_file(source).read_all()
         return replace_in_control(control, tables)
 
+
+class SparkExportError(RuntimeError):
+    """The child process that reads Spark's tables failed."""
