@@ -9,13 +9,15 @@ point at another one (the demo writes its own, dated for its generated history).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import io
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,6 +229,38 @@ def write_seed(config: Path | None = None, seed: Path = SEED_PATH) -> bool:
         seed.write_text(text, encoding="utf-8")
         return True
     return False
+
+
+def _seed_text_now(seed: Path) -> str | None:
+    try:
+        return seed.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def seed_held(config: Path | None = None, seed: Path = SEED_PATH) -> Iterator[None]:
+    """Write the seed from `config` and keep it so until the block ends (a dbt build).
+
+    Every home of a checkout shares the seed file, and a demo or test may bring initiatives of its own:
+    without this, one run could rewrite the seed while another's dbt reads it. Runs that want the same
+    seed share the lock; one that wants another seed waits until they are done. flock converts a
+    lock by releasing it first, so the seed is checked again each time the shared lock is taken.
+    """
+    from connectors.catalogue import load_catalogue  # noqa: PLC0415 - only the tool names are needed
+
+    text = seed_text(load_initiatives(config or configured_path(), load_catalogue().tools))
+    lock_path = seed.parent.parent / "target" / "initiatives-seed.lock"  # not among the seeds dbt reads
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        while _seed_text_now(seed) != text:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _seed_text_now(seed) != text:
+                seed.unlink(missing_ok=True)
+                seed.write_text(text, encoding="utf-8")
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        yield
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from pipelines.dbt_failures import DbtBuildError, failure_line
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
 from pipelines.engines import apply_dbt_environment
 from pipelines.engines.duckdb import DuckDBEngine
-from pipelines.initiatives import write_seed as write_initiatives_seed
+from pipelines.initiatives import seed_held as initiatives_seed_held
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import WAREHOUSE_FILE
 
@@ -183,21 +183,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # The mart suites after the build import great-expectations (seconds): start while dbt works.
         if _runs_mart_suites(context):
             warm_up_in_background()
-        # The initiatives seed is generated from config/initiatives.yml (validated: a wrong entry stops here).
-        write_initiatives_seed()
         args = list(REFRESH_BUILD_ARGS)
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")
         # One target directory under ARCHIPELAGO_HOME, overwritten by each run: not a new folder per run
         # in the code checkout.
         target_path = dbt_target_path(warehouse.home_path)
-        try:
-            yield from dbt.cli(args, context=context, target_path=target_path).stream()
-        except DagsterDbtCliRuntimeError:
-            line = failure_line(target_path, _query_on(warehouse))
-            if line is None:
-                raise
-            raise DbtBuildError(line) from None
+        # The initiatives seed is generated from config/initiatives.yml (validated: a wrong entry stops
+        # here) and held as this run wrote it until dbt is done.
+        with initiatives_seed_held():
+            try:
+                yield from dbt.cli(args, context=context, target_path=target_path).stream()
+            except DagsterDbtCliRuntimeError:
+                line = failure_line(target_path, _query_on(warehouse))
+                if line is None:
+                    raise
+                raise DbtBuildError(line) from None
         # The checks and the publication read the marts in the control warehouse (nothing to do on DuckDB).
         copied = warehouse.copy_marts()
         if copied:

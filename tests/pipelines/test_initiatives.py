@@ -84,3 +84,36 @@ def test_duplicate_ids_and_overlapping_groups_are_refused(tmp_path):
     overlap = GOOD.replace("    tools:", "    comparison_departments: [Customer Support, Sales]\n    tools:")
     with pytest.raises(ConfigError, match="Customer Support is both a target and a comparison department"):
         load_initiatives(_write(tmp_path, overlap))
+
+
+def test_a_run_with_other_initiatives_waits_until_the_seed_in_use_is_released(tmp_path):
+    """Homes of one checkout share the generated seed: a demo with initiatives of its own must not
+    rewrite it under another run's dbt build."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from pipelines.initiatives import seed_held  # noqa: PLC0415
+
+    seed = tmp_path / "dbt_project" / "seeds" / "initiatives.csv"
+    seed.parent.mkdir(parents=True)
+    other = _write(tmp_path, initiatives_yaml(Timeline.build(dt.date(2026, 6, 30), 6)))
+    waiting = "\n".join([
+        "import sys, pathlib",
+        "from pipelines.initiatives import seed_held",
+        "print('ready', flush=True)",
+        "with seed_held(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])):",
+        "    print(pathlib.Path(sys.argv[2]).read_text().splitlines()[1], flush=True)",
+    ])
+    with seed_held(CONFIG_PATH, seed):
+        ours = seed.read_text()
+        child = subprocess.Popen([sys.executable, "-c", waiting, str(other), str(seed)], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(2)  # ample time to validate its file and reach the lock
+        assert child.poll() is None, "the other run did not wait for the seed in use"
+        assert seed.read_text() == ours
+    out, _ = child.communicate(timeout=60)  # it goes on once the seed is released
+    assert child.returncode == 0
+    assert seed.read_text() != ours and out.strip() == seed.read_text().splitlines()[1]
+    with seed_held(CONFIG_PATH, seed):  # and back, for a run with the configured initiatives
+        assert seed.read_text() == ours
