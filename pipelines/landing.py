@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from connectors.base import Batch, Extractor, Reject, StreamSpec
 from pipelines.read_ahead import read_ahead
-from pipelines.warehouse import check_key
+from pipelines.warehouse import check_key, transaction
 
 LINEAGE_COLUMNS = (("_extra", "JSON"), ("_run_id", "VARCHAR"), ("_loaded_at", "TIMESTAMP"))
 
@@ -209,16 +209,11 @@ def land_batch(conn: duckdb.DuckDBPyConnection, extractor: Extractor, batch: Bat
     """Write one batch atomically: rows, rejects and cursor commit together or not at all."""
     specs = batch_specs(extractor, batch)
     at = _utcnow()
-    conn.begin()
-    try:
+    with transaction(conn):
         for name, rows in batch.rows.items():
             if rows:
                 _merge(conn, specs[name], _to_arrow(specs[name], rows, run_id, at))
         record_bookkeeping(conn, extractor, batch, run_id, at)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
 
 
 class DuckDBTarget:
@@ -250,16 +245,11 @@ class DuckDBTarget:
 
     def replace_tables(self, schema: str, tables: dict[str, pa.Table]) -> None:
         self.conn.execute(f"create schema if not exists {schema}")
-        self.conn.begin()
-        try:
+        with transaction(self.conn):
             for name, table in tables.items():
                 self.conn.register("_landing_replace", table)
                 self.conn.execute(f"create or replace table {schema}.{_quote(name)} as select * from _landing_replace")
                 self.conn.unregister("_landing_replace")
-            self.conn.commit()
-        except BaseException:
-            self.conn.rollback()
-            raise
 
 
 def land_extractor(target, extractor: Extractor, run_id: str, *, progress=None,

@@ -131,6 +131,18 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         conn.close()
 
 
+@contextlib.contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction on `conn`: committed when the block ends, rolled back when it raises."""
+    conn.begin()
+    try:
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
 class KeyMismatchError(ConfigError):
     """The pseudonym key differs from the one the warehouse was built with."""
 

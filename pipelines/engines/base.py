@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import duckdb
 
+from pipelines.warehouse import transaction
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -136,8 +138,7 @@ def columns_the_checks_read(columns: Iterable[str]) -> list[str]:
 def replace_in_control(control: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pa.Table]) -> dict[str, int]:
     """Replace the schemas of `tables` ((schema, name) -> rows) in the control warehouse with exactly
     these tables, in one transaction; rows per `schema.name`."""
-    control.begin()
-    try:
+    with transaction(control):
         for schema in sorted({schema for schema, _ in tables}):
             control.execute(f'drop schema if exists "{schema}" cascade')
             control.execute(f'create schema "{schema}"')
@@ -145,8 +146,4 @@ def replace_in_control(control: duckdb.DuckDBPyConnection, tables: Mapping[tuple
             control.register("_engine_copy", table)
             control.execute(f'create table "{schema}"."{name}" as select * from _engine_copy')
             control.unregister("_engine_copy")
-        control.commit()
-    except BaseException:
-        control.rollback()
-        raise
     return {f"{schema}.{name}": table.num_rows for (schema, name), table in tables.items()}

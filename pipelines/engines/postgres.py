@@ -41,7 +41,7 @@ from pipelines.landing import (
     batch_specs,
     record_bookkeeping,
 )
-from pipelines.warehouse import KeyMismatchError, check_key
+from pipelines.warehouse import KeyMismatchError, check_key, transaction
 
 URL_VARIABLE = "ARCHIPELAGO_POSTGRES_URL"
 DBT_TARGET = "postgres"
@@ -248,13 +248,8 @@ class PostgresTarget:
             raise
         # Committed in Postgres (resume reads the cursor there); the control warehouse's copy for status
         # and the quarantine-share check follows.
-        self.control.begin()
-        try:
+        with transaction(self.control):
             record_bookkeeping(self.control, extractor, batch, run_id, at)
-            self.control.commit()
-        except BaseException:
-            self.control.rollback()
-            raise
 
     def row_count(self, spec: StreamSpec) -> int:
         with self.conn.cursor() as cur:

@@ -41,7 +41,7 @@ from connectors.base import Batch, Extractor, StreamSpec
 from pipelines.engines.base import Engine, RawTarget, relations_the_checks_read, replace_in_control
 from pipelines.landing import _quote, _to_arrow, _utcnow, batch_specs, read_cursor, record_bookkeeping
 from pipelines.spark_runtime import JavaNotFound, find_java_home, spark_dir, spark_environment
-from pipelines.warehouse import KeyMismatchError, check_key
+from pipelines.warehouse import KeyMismatchError, check_key, transaction
 
 LAKE_VARIABLE = "ARCHIPELAGO_LAKE"
 DBT_TARGET = "spark"
@@ -187,13 +187,8 @@ class LakeTarget:
         for name, table in tables.items():
             self.lake.write_parquet(f"{self._folder(specs[name].schema, specs[name].name)}/{_file_name(at)}", table)
         # The files are in place; now the cursor (resume starts after this batch) and the rest of the ledger.
-        self.control.begin()
-        try:
+        with transaction(self.control):
             record_bookkeeping(self.control, extractor, batch, run_id, at)
-            self.control.commit()
-        except BaseException:
-            self.control.rollback()
-            raise
 
     def _read(self, schema: str, name: str, columns: list[str] | None = None) -> pa.Table | None:
         folder = self._folder(schema, name)
