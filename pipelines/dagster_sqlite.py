@@ -1,4 +1,5 @@
-"""Dagster's local SQLite storage: no fsync per event, and one SQLAlchemy engine per database file.
+"""Dagster's local SQLite storage: no fsync per event, one SQLAlchemy engine and one open connection
+per database file.
 
 Dagster stores every event of a run (step starts, outputs, materialisations, one evaluation per
 check: some 1,500 for a refresh) in SQLite, in WAL mode, committing several times per event. At
@@ -12,8 +13,13 @@ the webhook inbox (plain sqlite3, fsync per event) are not affected.
 Dagster's SQLite event log also builds a new SQLAlchemy engine for every connection it opens (about
 five per event) and disposes of it, so each statement is compiled again: SQLAlchemy caches compiled
 statements per engine. Measured, ~20 ms of CPU for each check evaluation (a refresh records ~350).
-`reuse_event_log_engines` keeps one engine per database file; each connection is still a new one
-(NullPool), under the storage's own lock, exactly as before.
+`reuse_event_log_engines` keeps one engine per database file, and its one connection open: Dagster
+opened and closed a connection for every use (NullPool), and closing a WAL database's last
+connection checkpoints it into the database file (an fsync) and deletes the WAL, which the next
+commit creates again. Measured on a loaded machine, 400 events: 9-11 s of wall time and 0.9 s of CPU
+before, 0.6 s and 0.14 s with the connection kept. Every use still runs under the storage's own lock,
+one at a time, as before; other processes (the UI, the daemon) read and write the same files as
+before (SQLite's locking, the same busy timeout).
 """
 
 from __future__ import annotations
@@ -58,18 +64,28 @@ def relax_dagster_sqlite_fsync() -> None:
 def _connect_with_one_engine_per_shard(self, shard: str):
     """SqliteEventLogStorage._connect (dagster 1.13), with the shard's engine kept, not rebuilt."""
     from dagster._core.storage.event_log.sqlite import sqlite_event_log as module  # noqa: PLC0415
-    from sqlalchemy.pool import NullPool  # noqa: PLC0415
+    from sqlalchemy.pool import StaticPool  # noqa: PLC0415
 
     with self._db_lock:
         engines = self.__dict__.setdefault("_archipelago_engines", {})
+        if self.__dict__.setdefault("_archipelago_pid", os.getpid()) != os.getpid():
+            # A forked child must not use its parent's open SQLite connections: let them go unclosed.
+            for inherited in engines.values():
+                inherited.dispose(close=False)
+            engines.clear()
+            self.__dict__["_archipelago_pid"] = os.getpid()
         engine = engines.get(shard)
         if engine is None:
             # A long-lived process (the UI) reads many runs' shards: keep the most recent few.
             while len(engines) >= MAX_ENGINES:
                 engines.pop(next(iter(engines))).dispose()
+            # One connection kept open per shard (StaticPool), not one opened and closed per use:
+            # closing a WAL database's last connection checkpoints it and deletes the WAL (an fsync
+            # of the database), and the next commit creates the WAL again. Every use holds _db_lock,
+            # so the one connection is never used by two threads at once.
             engine = engines[shard] = module.create_engine(
-                self.conn_string_for_shard(shard), poolclass=NullPool,
-                connect_args={"timeout": module.SQLITE_BUSY_TIMEOUT_SECONDS},
+                self.conn_string_for_shard(shard), poolclass=StaticPool,
+                connect_args={"timeout": module.SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
         if shard not in self._initialized_dbs:
             self._initdb(engine)

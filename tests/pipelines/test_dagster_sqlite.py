@@ -66,3 +66,36 @@ def test_a_long_lived_process_keeps_only_the_most_recent_engines(tmp_path):
             pass
     engines = storage.__dict__["_archipelago_engines"]
     assert len(engines) == MAX_ENGINES and f"run-{MAX_ENGINES + 2}" in engines and "run-0" not in engines
+
+
+def _dbapi_connection(storage, shard_run_id: str | None = None):
+    with storage.run_connection(shard_run_id) if shard_run_id else storage.index_connection() as conn:
+        return conn.connection.dbapi_connection
+
+
+def test_each_shard_keeps_its_connection_open_and_other_instances_see_the_events(tmp_path):
+    reuse_event_log_engines()
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+
+    @dg.asset
+    def kept() -> int:
+        return 1
+
+    result = dg.materialize([kept], instance=instance)
+    storage = instance.event_log_storage
+    first = _dbapi_connection(storage, result.run_id)
+    assert _dbapi_connection(storage, result.run_id) is first  # not closed and opened again per use
+    assert _dbapi_connection(storage) is not first  # the index shard has its own
+    # What it wrote is committed: a second instance (as the UI or a benchmark in another process) reads it.
+    other = dg.DagsterInstance.from_config(str(tmp_path))
+    assert other.get_latest_materialization_event(dg.AssetKey("kept")).run_id == result.run_id
+    assert len(other.all_logs(result.run_id)) == len(instance.all_logs(result.run_id))
+
+
+def test_a_forked_child_opens_its_own_connections(tmp_path):
+    reuse_event_log_engines()
+    storage = dg.DagsterInstance.from_config(str(tmp_path)).event_log_storage
+    inherited = _dbapi_connection(storage)
+    storage.__dict__["_archipelago_pid"] = -1  # as a child of a fork sees it: another process built them
+    assert _dbapi_connection(storage) is not inherited
+    assert storage.__dict__["_archipelago_pid"] > 0
