@@ -14,9 +14,9 @@ SCHEMA_CHANGED = "out of sync"
 FULL_REFRESH_HINT = ("a model's columns changed since this warehouse was built (an upgrade): run "
                      "`archipelago refresh --full-refresh` once")
 SHOWN = 3  # failed nodes named in the line; the rest are counted
-# The generic test that checks a model's grain and not-null columns in one query
-# (dbt_project/macros/test_grain_and_not_null.sql); its rows name the broken rule and column.
-FOLDED_TEST = "grain_and_not_null"
+# The per-model test that checks a model's row rules in one query (dbt_project/macros/test_model_rules.sql),
+# named rules_<model>; its rows name the broken rule and column.
+FOLDED_TEST = "rules_"
 # Runs a failed test's compiled SQL against the warehouse dbt built, or None where that is not possible.
 Query = Callable[[str], Sequence[tuple]]
 
@@ -37,8 +37,8 @@ def _first_line(message: object) -> str:
 
 
 def _broken_rules(result: dict, query: Query | None) -> str:
-    """' (not_null department_id: 2 rows; grain week, tool: 4 rows)' for a failed grain_and_not_null
-    test, whose dbt message only counts the broken rules; '' for other nodes or when it cannot be asked."""
+    """' (not_null department_id: 2 rows; grain week, tool: 4 rows)' for a failed model_rules test,
+    whose dbt message only counts the broken rules; '' for other nodes or when it cannot be asked."""
     if query is None or not _node_name(result.get("unique_id", "")).startswith(FOLDED_TEST):
         return ""
     sql = result.get("compiled_code")
@@ -54,7 +54,7 @@ def _broken_rules(result: dict, query: Query | None) -> str:
 def failure_line(target_path: Path, query: Query | None = None) -> str | None:
     """The line for the failed nodes of the last build in `target_path`, or None when run_results.json
     is missing or names no failure (dbt failed before building anything: its own message stands).
-    `query` runs a failed grain_and_not_null test's SQL again so the line names the rule and column."""
+    `query` runs a failed model_rules test's SQL again so the line names the rule and column."""
     try:
         results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError, TypeError):
