@@ -1,9 +1,9 @@
 """Landing: write an extractor's batches into `raw_<source>` tables, loss-free and idempotent.
 
-Each batch is one transaction: its rows are merged by primary key (the latest version wins), its
-rejects go to `quarantine.records`, and the extractor's cursor in `meta.cursors` moves to the state
-the batch covers. A run killed between batches resumes from the last committed cursor; a rerun over
-rows already landed changes nothing. Rows travel as Arrow tables: DuckDB ingests those in bulk.
+Each batch, or a group of consecutive batches (pipelines.coalesce), is one transaction: its rows are
+merged by primary key (the latest version wins), its rejects go to `quarantine.records`, and the
+extractor's cursor in `meta.cursors` moves to the state the batch covers. A run killed between
+transactions resumes from the last committed cursor; a rerun over rows already landed changes nothing. Rows travel as Arrow tables: DuckDB ingests those in bulk.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import orjson
 import pyarrow as pa
 
 from connectors.base import Batch, Extractor, Reject, StreamSpec
+from pipelines.coalesce import Group, coalesce
 from pipelines.read_ahead import read_ahead
 from pipelines.warehouse import check_key, transaction
 
@@ -117,25 +118,38 @@ def _to_arrow(spec: StreamSpec, rows: list[dict[str, Any]], run_id: str, loaded_
 
 
 def _merge(conn: duckdb.DuckDBPyConnection, spec: StreamSpec, incoming: pa.Table) -> None:
-    """Merge `incoming` into the spec's table by primary key; the latest `updated_column` wins."""
+    """Merge `incoming` into the spec's table by primary key; the latest `updated_column` wins.
+
+    The costly parts run only when needed: the batch is deduplicated only when it repeats a key, and
+    rows whose keys are all new (a first load, an append-only stream) are inserted without the
+    delete and the anti-join, each of which scans the whole table.
+    """
     conn.register("_landing_incoming", incoming)
     try:
         keys = ", ".join(_quote(k) for k in spec.primary_key)
         on = " and ".join(f"t.{_quote(k)} = i.{_quote(k)}" for k in spec.primary_key)
-        # Within one batch the same record may appear twice (a source repeating it across pages).
-        order = f"{_quote(spec.updated_column)} desc nulls last" if spec.updated_column else "1"
-        conn.execute(
-            "create or replace temp table _landing_dedup as select * from _landing_incoming "
-            f"qualify row_number() over (partition by {keys} order by {order}) = 1"
-        )
+        rows = "_landing_incoming"
+        total, distinct = conn.execute(f"select count(*), count(distinct ({keys})) from _landing_incoming").fetchone()
+        if distinct < total:
+            # Within one batch the same record may appear twice (a source repeating it across pages).
+            order = f"{_quote(spec.updated_column)} desc nulls last" if spec.updated_column else "1"
+            conn.execute(
+                "create or replace temp table _landing_dedup as select * from _landing_incoming "
+                f"qualify row_number() over (partition by {keys} order by {order}) = 1"
+            )
+            rows = "_landing_dedup"
+        columns = ", ".join(_quote(n) for n in incoming.column_names)
+        stored = conn.execute(f"select count(*) from {spec.table} t join {rows} i on {on}").fetchone()[0]
+        if not stored:
+            conn.execute(f"insert into {spec.table} ({columns}) select {columns} from {rows}")
+            return
         newer = ""
         if spec.updated_column:
             u = _quote(spec.updated_column)
             newer = f" and (t.{u} is null or i.{u} is null or i.{u} >= t.{u})"
-        conn.execute(f"delete from {spec.table} t using _landing_dedup i where {on}{newer}")
-        columns = ", ".join(_quote(n) for n in incoming.column_names)
+        conn.execute(f"delete from {spec.table} t using {rows} i where {on}{newer}")
         conn.execute(
-            f"insert into {spec.table} ({columns}) select {columns} from _landing_dedup i "
+            f"insert into {spec.table} ({columns}) select {columns} from {rows} i "
             f"where not exists (select 1 from {spec.table} t where {on})"
         )
     finally:
@@ -252,13 +266,38 @@ class DuckDBTarget:
                 self.conn.unregister("_landing_replace")
 
 
+def _land_group(target, extractor: Extractor, group: Group, run_id: str) -> None:
+    """One transaction for the group; when it fails to write, its batches one by one, so that every
+    batch before the one at fault still commits with its cursor (as landing batch by batch did)."""
+    if len(group.batches) == 1:
+        target.land_batch(extractor, group.batches[0], run_id)
+        return
+    try:
+        target.land_batch(extractor, group.batch(), run_id)
+    except Exception:
+        for batch in group.batches:  # raises at the batch at fault, after the ones before it committed
+            target.land_batch(extractor, batch, run_id)
+
+
+def _count(report: LandingReport, batch: Batch) -> None:
+    report.batches += 1
+    report.rows += batch.row_count
+    report.rejects += len(batch.rejects)
+    for name, rows in batch.rows.items():
+        report.rows_by_table[name] = report.rows_by_table.get(name, 0) + len(rows)
+    report.unknown_fields += [n for n in batch.unknown_fields if n not in report.unknown_fields]
+    for reject in batch.rejects:
+        report.reject_reasons[reject.reason] = report.reject_reasons.get(reject.reason, 0) + 1
+
+
 def land_extractor(target, extractor: Extractor, run_id: str, *, progress=None,
                    read_ahead_batches: int = 2) -> LandingReport:
     """Run `extractor` from its committed cursor and land every batch it yields into `target`: a
     `RawTarget` of the run's engine (pipelines.engines), or a DuckDB connection to the warehouse.
 
     The next `read_ahead_batches` batches are fetched while one is written (0: fetch inline).
-    `progress`, if given, is called with the running report after each batch.
+    Consecutive batches land as one transaction where they can (pipelines.coalesce).
+    `progress`, if given, is called with the running report after each transaction.
     """
     if isinstance(target, duckdb.DuckDBPyConnection):
         target = DuckDBTarget(target)
@@ -267,16 +306,10 @@ def land_extractor(target, extractor: Extractor, run_id: str, *, progress=None,
     started = time.perf_counter()
     state = target.read_cursor(extractor.source, extractor.name)
     batches = read_ahead(extractor.batches(state), read_ahead_batches, name=f"{extractor.source}-{extractor.name}")
-    for batch in batches:
-        target.land_batch(extractor, batch, run_id)
-        report.batches += 1
-        report.rows += batch.row_count
-        report.rejects += len(batch.rejects)
-        for name, rows in batch.rows.items():
-            report.rows_by_table[name] = report.rows_by_table.get(name, 0) + len(rows)
-        report.unknown_fields += [n for n in batch.unknown_fields if n not in report.unknown_fields]
-        for reject in batch.rejects:
-            report.reject_reasons[reject.reason] = report.reject_reasons.get(reject.reason, 0) + 1
+    for group in coalesce(batches, extractor.specs):
+        _land_group(target, extractor, group, run_id)
+        for batch in group.batches:
+            _count(report, batch)
         if progress is not None:
             progress(report)
     report.seconds = time.perf_counter() - started
