@@ -20,7 +20,7 @@ import orjson
 import pyarrow as pa
 
 from connectors.base import Batch, Extractor, Reject, StreamSpec
-from pipelines.coalesce import Group, coalesce
+from pipelines.coalesce import MAX_ROWS, Group, coalesce
 from pipelines.read_ahead import read_ahead
 from pipelines.warehouse import check_key, transaction
 
@@ -291,12 +291,13 @@ def _count(report: LandingReport, batch: Batch) -> None:
 
 
 def land_extractor(target, extractor: Extractor, run_id: str, *, progress=None,
-                   read_ahead_batches: int = 2) -> LandingReport:
+                   read_ahead_batches: int = 2, max_group_rows: int = MAX_ROWS) -> LandingReport:
     """Run `extractor` from its committed cursor and land every batch it yields into `target`: a
     `RawTarget` of the run's engine (pipelines.engines), or a DuckDB connection to the warehouse.
 
     The next `read_ahead_batches` batches are fetched while one is written (0: fetch inline).
-    Consecutive batches land as one transaction where they can (pipelines.coalesce).
+    Consecutive batches land as one transaction where they can, up to `max_group_rows` rows
+    (pipelines.coalesce; 1: every batch alone).
     `progress`, if given, is called with the running report after each transaction.
     """
     if isinstance(target, duckdb.DuckDBPyConnection):
@@ -306,7 +307,7 @@ def land_extractor(target, extractor: Extractor, run_id: str, *, progress=None,
     started = time.perf_counter()
     state = target.read_cursor(extractor.source, extractor.name)
     batches = read_ahead(extractor.batches(state), read_ahead_batches, name=f"{extractor.source}-{extractor.name}")
-    for group in coalesce(batches, extractor.specs):
+    for group in coalesce(batches, extractor.specs, max_rows=max_group_rows):
         _land_group(target, extractor, group, run_id)
         for batch in group.batches:
             _count(report, batch)

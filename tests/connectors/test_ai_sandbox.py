@@ -104,7 +104,8 @@ class Killed(Exception):
 
 
 def test_resume_after_a_kill_loses_and_duplicates_nothing(sandbox, env, tmp_path, monkeypatch):
-    monkeypatch.setattr(github_copilot, "BATCH_ROWS", 300)  # several batches, so the kill lands mid-run
+    # Several batches, each its own transaction, so that the kill lands mid-run.
+    monkeypatch.setattr(github_copilot, "BATCH_ROWS", 300)
     monkeypatch.setattr(qualtrics, "BATCH_RESPONSES", 10)
 
     def kill_after_first_batch(report):
@@ -114,7 +115,7 @@ def test_resume_after_a_kill_loses_and_duplicates_nothing(sandbox, env, tmp_path
         for module in SOURCES:
             for ext in extractors(module, env):
                 with pytest.raises(Killed):
-                    land_extractor(conn, ext, "killed", progress=kill_after_first_batch)
+                    land_extractor(conn, ext, "killed", progress=kill_after_first_batch, max_group_rows=1)
         land_all(conn, env, "resumed")
         assert landed(conn) == truth(sandbox.org)
 

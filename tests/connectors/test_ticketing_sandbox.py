@@ -268,7 +268,7 @@ KILLED_RUN = textwrap.dedent("""
     from pipelines.warehouse import initialise
 
     name, env, path, kill_after = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-    # Small pages, so that the kill falls between batches of one extractor.
+    # Small pages, each batch its own transaction, so that the kill falls between batches of one extractor.
     builders = {
         "jira": lambda s, p: [jira.JiraIssuesExtractor(jira.make_client(s), p, page_size=20, pages_per_batch=1)],
         "zendesk": lambda s, p: [zendesk.ZendeskTicketsExtractor(zendesk.make_client(s), p, per_page=25)],
@@ -286,7 +286,7 @@ KILLED_RUN = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)  # no cleanup and no goodbye: a real kill
 
     for x in builders[name](module.SOURCE.settings(env), Pseudonymiser(sys.argv[5])):
-        land_extractor(conn, x, "killed", progress=progress)
+        land_extractor(conn, x, "killed", progress=progress, max_group_rows=1)
 """)
 
 
