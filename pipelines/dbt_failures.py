@@ -70,3 +70,13 @@ def failure_line(target_path: Path, query: Query | None = None) -> str | None:
     else:
         what_to_do = f"fix the model or the data it reads; every node's result is in {target_path / 'run_results.json'}"
     return f"dbt build failed on {len(failed)} node(s): {named}{more}; {what_to_do}"
+
+
+def unreported_line(missing: Sequence[str], target_path: Path) -> str:
+    """The line for a dbt build that succeeded while Dagster received no event for some selected models or
+    tests: dagster-dbt reads dbt's events from its output, one JSON object a line, and skips a line it cannot
+    read (something else wrote into it), so those assets would silently miss their checks and publication."""
+    named = ", ".join(sorted(missing)[:SHOWN]) + (f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else "")
+    return (f"dbt build finished but Dagster received no result for {len(missing)} selected node(s) ({named}): "
+            "their lines in dbt's output were unreadable, so nothing was checked or published; run the refresh "
+            f"again, and report it if it repeats (every node's result is in {target_path / 'run_results.json'})")

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 SUPPORTED_JAVA = (17, 21)
+# The JVM logs to $ARCHIPELAGO_SPARK_DIR/spark.log, never to the console it shares with dbt (the file says why).
+LOG4J_PROPERTIES = Path(__file__).with_name("spark_log4j2.properties")
+LOG_FILE = "spark.log"
 
 
 class JavaNotFound(RuntimeError):
@@ -77,6 +80,13 @@ def spark_dir(home: Path) -> Path:
     return Path(os.environ.get("ARCHIPELAGO_SPARK_DIR") or home / "spark")
 
 
+def java_options(home: Path) -> str:
+    """The driver JVM's options: Derby's files and Spark's log under the Spark directory, no console output."""
+    base = spark_dir(home).resolve()
+    return (f"-Dderby.system.home={base} -Dlog4j2.configurationFile={LOG4J_PROPERTIES.resolve().as_uri()} "
+            f"-Darchipelago.spark.log={base / LOG_FILE}")
+
+
 def spark_environment(home: Path) -> dict[str, str]:
     """Environment variables a process (dbt, pyspark) needs to run the local Spark of this home."""
     java_home = find_java_home()
@@ -84,6 +94,7 @@ def spark_environment(home: Path) -> dict[str, str]:
         "JAVA_HOME": str(java_home),
         "PATH": f"{java_home / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "ARCHIPELAGO_SPARK_DIR": str(spark_dir(home).resolve()),
+        "ARCHIPELAGO_SPARK_JAVA_OPTIONS": java_options(home),
     }
 
 
@@ -101,7 +112,8 @@ def session_settings(home: Path, env: Mapping[str, str] | None = None) -> dict[s
         "spark.sql.shuffle.partitions": env.get("ARCHIPELAGO_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.ui.enabled": "false",
         "spark.sql.legacy.createHiveTableByDefault": "false",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": java_options(home),
     }
 
 

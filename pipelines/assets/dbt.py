@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from packaging import version
 
 from expectations.runner import warm_up_in_background
 from pipelines.checks.mart_suites import CHECK_NAME as MART_SUITE_CHECK_NAME
-from pipelines.dbt_failures import DbtBuildError, failure_line
+from pipelines.dbt_failures import DbtBuildError, failure_line, unreported_line
 from pipelines.dbt_manifest import DBT_PROJECT_DIR, manifest_is_stale
 from pipelines.engines import apply_dbt_environment
 from pipelines.engines.duckdb import DuckDBEngine
@@ -168,6 +168,24 @@ def _query_on(warehouse: WarehouseResource):
     return query
 
 
+def _every_selected_node_reported(context: dg.AssetExecutionContext, events: Iterator, target_path: Path) -> Iterator:
+    """dbt's events, passed on; then a DbtBuildError if a selected model or test sent none. dagster-dbt
+    skips an output line it cannot parse as JSON, and Dagster then only logs the missing output and skips
+    everything downstream (the checks, the publication) in a run that still succeeds."""
+    assets, checks = set(context.selected_asset_keys), set(context.selected_asset_check_keys)
+    for event in events:
+        if isinstance(event, dg.Output):
+            assets.discard(context.assets_def.keys_by_output_name.get(event.output_name))
+        elif isinstance(event, dg.AssetMaterialization):
+            assets.discard(event.asset_key)
+        elif isinstance(event, dg.AssetCheckResult):
+            checks.discard(dg.AssetCheckKey(event.asset_key, event.check_name))
+        yield event
+    missing = [key.to_user_string() for key in assets] + [key.to_user_string() for key in checks]
+    if missing:
+        raise DbtBuildError(unreported_line(missing, target_path))
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     # dbt's tests on the raw sources are not selected: Dagster has no asset check for them (the raw assets
     # belong to the ingestion steps), so it logged a warning per source test on every run. The raw tables'
@@ -193,7 +211,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # here) and held as this run wrote it until dbt is done.
         with initiatives_seed_held():
             try:
-                yield from dbt.cli(args, context=context, target_path=target_path).stream()
+                events = dbt.cli(args, context=context, target_path=target_path).stream()
+                yield from _every_selected_node_reported(context, events, target_path)
             except DagsterDbtCliRuntimeError:
                 line = failure_line(target_path, _query_on(warehouse))
                 if line is None:
