@@ -374,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"✗ the warehouse is in use by another process ({str(exc).splitlines()[0][:200]}); "
              "wait for the other run to finish (`archipelago status`) and try again.")
         return 2
+    finally:
+        # The interpreter's last garbage collection at exit walked every object of the run: seconds
+        # after a refresh (pipelines/gc_tuning.py).
+        from pipelines.gc_tuning import freeze_long_lived  # noqa: PLC0415
+
+        freeze_long_lived()
 
 
 if __name__ == "__main__":

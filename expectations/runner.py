@@ -6,6 +6,7 @@ a DataFrame (DuckDB -> Arrow -> pandas) and compute heavy aggregates in SQL (`Sq
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from functools import lru_cache
@@ -45,6 +46,9 @@ def _gx_context():
     except Exception:  # progress bars are cosmetic; an API change must not break validation
         pass
     source = context.data_sources.add_pandas("archipelago")
+    # great-expectations' modules stay for the process: out of later garbage collections, as the
+    # code location's imports are (pipelines/gc_tuning.py).
+    gc.freeze()
     return gx, gxe, context, source
 
 

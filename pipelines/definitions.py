@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.dagster_sqlite import relax_dagster_sqlite_fsync, reuse_event_log_engines
+from pipelines.gc_tuning import collect_less_often, freeze_long_lived
 from pipelines.settings import configure_environment
 
 configure_environment()
@@ -56,3 +57,8 @@ defs = dg.Definitions(
     # Steps share one process: the multiprocess executor costs ~2 s a step, and DuckDB wants one writer.
     executor=dg.in_process_executor,
 )
+
+# The imports above (Dagster, dagster-dbt, dbt-core) and the definitions live as long as the process:
+# out of every later garbage collection, and collections less often (pipelines/gc_tuning.py).
+freeze_long_lived()
+collect_less_often()

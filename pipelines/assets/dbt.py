@@ -53,6 +53,12 @@ def dbt_executable() -> str:
     return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
 
 
+def dbt_python(executable: str) -> str | None:
+    """The Python a dbt console script runs with (its own venv's), or None when that is not plain to see."""
+    python = Path(executable).with_name("python")
+    return str(python) if python.exists() else None
+
+
 def _dbt_on_path() -> None:
     """`prepare_if_dev` (under `dagster dev`) runs plain `dbt`: make it this environment's, activated or not."""
     directory = str(Path(dbt_executable()).parent)
@@ -146,6 +152,9 @@ class ArchipelagoDbtCliResource(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     os.environ["ARCHIPELAGO_DBT_EXECUTABLE"] = dbt_executable()
+    python = dbt_python(os.environ["ARCHIPELAGO_DBT_EXECUTABLE"])
+    if python:  # dbt through pipelines/assets/dbt_main.py: less garbage collection
+        os.environ["ARCHIPELAGO_DBT_PYTHON"] = python
     return ArchipelagoDbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_IN_WAREHOUSE_DIR))
 
 

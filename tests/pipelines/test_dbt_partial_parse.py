@@ -5,7 +5,13 @@ import os
 import shutil
 import subprocess
 
-from pipelines.assets.dbt import DBT_IN_WAREHOUSE_DIR, DBT_PROJECT_DIR, PARSE_ENVIRONMENT, dbt_executable
+from pipelines.assets.dbt import (
+    DBT_IN_WAREHOUSE_DIR,
+    DBT_PROJECT_DIR,
+    PARSE_ENVIRONMENT,
+    dbt_executable,
+    dbt_python,
+)
 from pipelines.engines import apply_dbt_environment
 from pipelines.engines.duckdb import DuckDBEngine
 
@@ -26,11 +32,15 @@ def test_a_refresh_in_another_home_reuses_the_set_up_parse(tmp_path):
         **os.environ,
         "ARCHIPELAGO_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
         "ARCHIPELAGO_DBT_EXECUTABLE": dbt_executable(),
+        # dbt through pipelines/assets/dbt_main.py with the Python of the venv's dbt, as a refresh runs it
+        # (its directory holds our dbt.py, which must not shadow dbt-core).
+        "ARCHIPELAGO_DBT_PYTHON": dbt_python(dbt_executable()),
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target),
     }
+    assert env["ARCHIPELAGO_DBT_PYTHON"], "the venv's dbt has a python beside it"
     apply_dbt_environment(DuckDBEngine(home, {}), env)  # as the dbt step does
     subprocess.run([str(DBT_IN_WAREHOUSE_DIR), "parse"], cwd=DBT_PROJECT_DIR, env=env, check=True,
                    capture_output=True)
