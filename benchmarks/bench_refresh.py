@@ -16,8 +16,11 @@ machine whose load moves every figure: alternate the two.
 Stages come from the run's Dagster event log (each step's STEP_START -> STEP_SUCCESS): start-up is
 the command's start to the run's start (imports, loading the code location); "between steps" is the
 run's wall time that no step accounts for (Dagster's own bookkeeping). Peak memory is the largest sum
-of the resident memory of the refresh process and its children (dbt), sampled every 0.2 s. The CPU
-seconds of the refresh and dbt are printed too: on a shared machine they move less with the load.
+of the resident memory of the refresh process and all its descendants (dbt, and on Spark the JVM that
+dbt's session and the marts' read-back start), sampled every 0.2 s. The CPU seconds of the refresh and
+dbt are printed too: on a shared machine they move less with the load. The load average is printed at
+the start and the end of each refresh. A refresh that fails, or is interrupted (Ctrl-C stops its whole
+process tree), still prints the stages it reached, from its Dagster event log.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,7 +82,9 @@ class TreeMemorySampler(threading.Thread):
             self.peak_bytes = max(self.peak_bytes, self.tree_rss())
 
 
-def step_seconds(records) -> dict[str, float]:
+def step_seconds(records, until: float) -> tuple[dict[str, float], list[str]]:
+    """Seconds per step (STEP_START -> STEP_SUCCESS/FAILURE); a step still running at `until` counts up to
+    then and is named in the second value."""
     started: dict[str, float] = {}
     seconds: dict[str, float] = defaultdict(float)
     for record in records:
@@ -89,7 +95,9 @@ def step_seconds(records) -> dict[str, float]:
             started[event.step_key] = record.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
             seconds[event.step_key] += record.timestamp - started.pop(event.step_key)
-    return dict(seconds)
+    for step, at in started.items():
+        seconds[step] += max(0.0, until - at)
+    return dict(seconds), sorted(started)
 
 
 def stage_of(step: str) -> str:
@@ -102,33 +110,53 @@ def stage_of(step: str) -> str:
     return "checks"
 
 
+def load_average() -> str:
+    return "/".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def run_refresh(home: Path, env: dict[str, str]) -> dict:
-    """Run `archipelago refresh` in a new process; its timings, stages and peak memory."""
+    """Run `archipelago refresh` in a new process; its timings, stages and peak memory.
+
+    A refresh that fails, or that is interrupted (Ctrl-C stops its whole process tree, dbt and Spark's
+    JVM included), still gives the stages it reached, read from its Dagster event log; `failed` says how
+    it ended."""
     import dagster as dg  # noqa: PLC0415
 
     log = home / "bench-refresh.log"
+    load_at_start = load_average()
     started_at = time.time()
+    failed = None
     with log.open("a") as out:
+        # Its own session: an interrupt stops the refresh and every descendant, not only the refresh.
         process = subprocess.Popen([str(Path(sys.executable).parent / "archipelago"), "refresh"],
-                                   cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                   cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         sampler = TreeMemorySampler(process.pid)
         sampler.start()
-        # wait4: the CPU time of the refresh and of the processes it waited for (dbt). On a shared
-        # machine CPU seconds move less with the load than wall seconds do.
-        _, status, usage = os.wait4(process.pid, 0)
-        code = process.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            # wait4: the CPU time of the refresh and of the processes it waited for (dbt). On a shared
+            # machine CPU seconds move less with the load than wall seconds do.
+            _, status, usage = os.wait4(process.pid, 0)
+            code = process.returncode = os.waitstatus_to_exitcode(status)
+        except KeyboardInterrupt:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            _, status, usage = os.wait4(process.pid, 0)
+            code = process.returncode = os.waitstatus_to_exitcode(status)
+            failed = "interrupted"
         sampler.stop_event.set()
         sampler.join()
     ended_at = time.time()
     if code != 0:
         tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-30:])
-        raise SystemExit(f"archipelago refresh failed (exit {code}); the end of its output:\n{tail}")
+        failed = failed or f"exit {code}"
+        print(f"archipelago refresh ended with {failed}; the end of its output:\n{tail}", file=sys.stderr, flush=True)
     instance = dg.DagsterInstance.from_config(str(home / "dagster"))
     run = instance.get_runs(limit=1)[0]
     records = instance.all_logs(run.run_id)
     kinds = {r.dagster_event.event_type: r.timestamp for r in records if r.dagster_event is not None}
-    run_start, run_end = kinds[dg.DagsterEventType.RUN_START], kinds[dg.DagsterEventType.RUN_SUCCESS]
-    steps = step_seconds(records)
+    run_start = kinds.get(dg.DagsterEventType.RUN_START, started_at)
+    run_end = kinds.get(dg.DagsterEventType.RUN_SUCCESS) or kinds.get(dg.DagsterEventType.RUN_FAILURE) or ended_at
+    steps, unfinished = step_seconds(records, until=run_end)
     stages: dict[str, list[float]] = defaultdict(list)
     for step, seconds in steps.items():
         stages[stage_of(step)].append(seconds)
@@ -147,7 +175,10 @@ def run_refresh(home: Path, env: dict[str, str]) -> dict:
         "cpu": usage.ru_utime + usage.ru_stime,
         "reparsed": dbt_log.exists() and REPARSE_MARKER in dbt_log.read_text(),
         "steps": steps,
+        "unfinished": unfinished,
         "dbt_run": dbt_run,
+        "failed": failed,
+        "load": (load_at_start, load_average()),
     }
 
 
@@ -174,6 +205,10 @@ def print_table(figures: dict, title: str) -> None:
           + (f"; running the nodes {dbt_run:.1f} s (run_results.json), start-up, parsing and event handling "
              f"{dbt_step - dbt_run:.1f} s" if dbt_run is not None else ""))
     print(f"CPU time of the refresh and dbt: {figures['cpu']:.1f} s")
+    if figures["failed"]:
+        print(f"NOT COMPLETE ({figures['failed']})" + (f"; still running then: {', '.join(figures['unfinished'])}"
+                                                        if figures["unfinished"] else ""))
+    print(f"load average (1/5/15 min) at start {figures['load'][0]}, at end {figures['load'][1]}")
     print(f"total {total:.1f} s, peak {figures['peak_mb']:.0f} MB", flush=True)
 
 
@@ -199,14 +234,19 @@ def main() -> None:
                 env["PYTHONPATH"] = str(args.repo.resolve())
             code = f" (code in {args.repo})" if args.repo else ""
             full = run_refresh(home, {**env, **sandbox.variables})
-            label = f"{args.employees:,} employees x {args.months} months, seed {args.seed}{code}"
+            engine = os.environ.get("ARCHIPELAGO_ENGINE") or "duckdb"
+            label = f"{args.employees:,} employees x {args.months} months, seed {args.seed}, {engine}{code}"
             print_table(full, f"full refresh, {label}")
+            if full["failed"]:
+                raise SystemExit(1)
             if not args.incremental_days:
                 return
             variables = sandbox.advance(args.incremental_days)
             today = end + dt.timedelta(days=1 + int(args.incremental_days))
             figures = run_refresh(home, {**env, **variables, "ARCHIPELAGO_TODAY": today.isoformat()})
             print_table(figures, f"refresh of {args.incremental_days:g} more day(s), {label}")
+            if figures["failed"]:
+                raise SystemExit(1)
 
 
 if __name__ == "__main__":
