@@ -130,6 +130,15 @@ def stage_of(step: str) -> str:
     return "checks"
 
 
+def disk_use(home: Path) -> dict[str, int]:
+    """Bytes on disk under each top-level entry of the home (the warehouse, the lake, Spark's tables)."""
+    sizes = {}
+    for entry in home.iterdir():
+        files = [entry] if entry.is_file() else [f for f in entry.rglob("*") if f.is_file() and not f.is_symlink()]
+        sizes[entry.name] = sum(f.stat().st_size for f in files if f.exists())
+    return sizes
+
+
 def load_average() -> str:
     return "/".join(f"{load:.2f}" for load in os.getloadavg())
 
@@ -201,6 +210,7 @@ def run_refresh(home: Path, env: dict[str, str]) -> dict:
         "dbt_run": dbt_run,
         "failed": failed,
         "load": (load_at_start, load_average()),
+        "disk": disk_use(home),
     }
 
 
@@ -233,6 +243,8 @@ def print_table(figures: dict, title: str) -> None:
     if figures["failed"]:
         print(f"NOT COMPLETE ({figures['failed']})" + (f"; still running then: {', '.join(figures['unfinished'])}"
                                                         if figures["unfinished"] else ""))
+    disk = sorted(figures["disk"].items(), key=lambda kv: -kv[1])
+    print("on disk: " + ", ".join(f"{name} {size / 2**20:,.0f} MB" for name, size in disk if size >= 2**20))
     print(f"load average (1/5/15 min) at start {figures['load'][0]}, at end {figures['load'][1]}")
     print(f"total {total:.1f} s, peak {figures['peak_mb']:.0f} MB", flush=True)
 
