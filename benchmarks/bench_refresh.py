@@ -79,11 +79,23 @@ class TreeMemorySampler(threading.Thread):
             frontier.extend(children)
         return {pid: stats[pid] for pid in tree if pid in stats}
 
+    @staticmethod
+    def address_space(fields: list[str]) -> tuple[str, ...]:
+        """vsize, startcode, endcode, startstack: equal in a parent and a child it forked that has not
+        exec'd yet."""
+        return fields[21], fields[24], fields[25], fields[26]
+
     def sample(self) -> None:
         total, by_process = 0, defaultdict(int)
-        for pid, fields in self.tree().items():
+        tree = self.tree()
+        for pid, fields in tree.items():
             # fields: [comm, state, ppid, ...]; utime and stime are stat's 14th and 15th, starttime its 22nd.
             self.cpu_ticks[(pid, fields[20])] = int(fields[12]) + int(fields[13])
+            parent = tree.get(int(fields[2]))
+            if parent is not None and self.address_space(parent) == self.address_space(fields):
+                # The JVM starts shell commands (Hadoop's local file system) from its task threads: between
+                # fork and exec the child shows the JVM's whole resident set, which is the JVM's memory.
+                continue
             try:
                 rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
             except (OSError, ValueError, IndexError):
