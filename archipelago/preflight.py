@@ -1,7 +1,7 @@
 """`archipelago check`, also run at the start of `refresh`: is the configuration usable, before any step runs?
 
 Checks, each reported on one line: the pseudonym key (set, long enough, the warehouse's own key);
-the working-calendar file (config/calendars.yml) reads and validates; which sources are enabled (none is an error: a refresh would only re-publish old marts); each
+the working-calendar file (config/calendars.yml) reads and validates; DuckDB's memory limit is a size; which sources are enabled (none is an error: a refresh would only re-publish old marts); each
 enabled source's required variables, secrets that are too short to be real, readable files, and
 one quick TCP probe of every base URL, naming the variable when nothing answers.
 """
@@ -119,6 +119,7 @@ def preflight(env: Mapping[str, str] | None = None, warehouse: Path | None = Non
                                        "DIRECTORY_CSV_PATH, JIRA_BASE_URL), see docs/configuration.md; a refresh "
                                        "with no source would only re-publish the old marts."))
     findings.append(_calendars(env))
+    findings.append(_memory_limit(env))
     for source in enabled:
         findings += _source(source, env, pseudonymiser, probe_urls)
     return findings
@@ -145,6 +146,15 @@ def _calendars(env: Mapping[str, str]) -> Finding:
     except ConfigError as exc:
         return Finding(False, str(exc))
     return Finding(True, f"working calendars {config.path}: {len(config.schedules)} schedule(s), default {config.default}")
+
+
+def _memory_limit(env: Mapping[str, str]) -> Finding:
+    from pipelines.warehouse import memory_limit  # noqa: PLC0415
+
+    try:
+        return Finding(True, f"DuckDB memory limit {memory_limit(env)}")
+    except ConfigError as exc:
+        return Finding(False, str(exc))
 
 
 def problems(findings: list[Finding]) -> list[str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,12 @@ DEFAULT_HOME = ".archipelago"
 WAREHOUSE_FILE = "warehouse.duckdb"
 
 SCHEMAS = ("staging", "intermediate", "marts", "quarantine", "meta")
+
+# DuckDB takes up to 80% of the machine's memory by default; above this limit it spills to
+# `warehouse.duckdb.tmp/`. dbt's profile reads the same variable with the same default.
+MEMORY_LIMIT_VARIABLE = "ARCHIPELAGO_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+_MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
 
 # Bookkeeping tables. Cursors are written in the same transaction as the rows they cover.
 META_DDL = (
@@ -118,12 +125,29 @@ def initialise(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(ddl)
 
 
+def memory_limit(env: Mapping[str, str] | None = None) -> str:
+    """DuckDB's memory limit for the warehouse (ARCHIPELAGO_DUCKDB_MEMORY_LIMIT, e.g. 1GB or 512MB)."""
+    env = os.environ if env is None else env
+    value = (env.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT).strip()
+    if not _MEMORY_SIZE.fullmatch(value):
+        raise ConfigError(f"{MEMORY_LIMIT_VARIABLE}={value!r} is not a memory size: use a number and a unit, "
+                          f"e.g. 1GB or 512MB.")
+    return value
+
+
+def limit_memory(conn: duckdb.DuckDBPyConnection) -> None:
+    """Apply the memory limit to the database instance `conn` belongs to (a setting of the instance,
+    not of the connection: a connection opened with other settings would be refused)."""
+    conn.execute(f"set memory_limit = '{memory_limit()}'")
+
+
 @contextlib.contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse (initialised when writable) and always close it again."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), read_only=read_only)
     try:
+        limit_memory(conn)
         if not read_only:
             initialise(conn)
         yield conn

@@ -75,6 +75,18 @@ def test_a_wrong_calendar_file_stops_the_refresh_before_it_starts(home, monkeypa
     assert f"{calendars}: schedules.office.hours.mon-fri: '9' is not a time HH:MM" in line
 
 
+def test_a_wrong_memory_limit_is_one_line_and_a_right_one_limits_the_warehouse(home, monkeypatch, capsys):
+    monkeypatch.setenv("DIRECTORY_CSV_PATH", str(home))
+    monkeypatch.setenv("ARCHIPELAGO_DUCKDB_MEMORY_LIMIT", "lots")
+    assert main(["refresh"]) == 2
+    [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("✗")]
+    assert "ARCHIPELAGO_DUCKDB_MEMORY_LIMIT='lots' is not a memory size" in line
+    monkeypatch.setenv("ARCHIPELAGO_DUCKDB_MEMORY_LIMIT", "300MB")
+    with connect(home / "warehouse.duckdb") as conn:
+        limit = conn.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert limit == "286.1 MiB"  # DuckDB shows 300 MB in MiB
+
+
 HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
