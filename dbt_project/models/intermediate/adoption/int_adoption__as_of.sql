@@ -1,17 +1,28 @@
 -- The last day every AI-tool usage feed has reported: later days are not "idle", just not reported
 -- yet (the M365 report lags two days, snapshot dates follow the server clock). One row.
-with latest as (
-    select max(activity_date) as latest_day from {{ ref('stg_github_copilot__user_day_usage') }}
+-- Each feed is read once for its first and last day (the GitHub view joins its feature breakdown).
+with github as (
+    select min(activity_date) as first_day, max(activity_date) as latest_day
+    from {{ ref('stg_github_copilot__user_day_usage') }}
+),
+
+openai as (
+    select min(activity_date) as first_day, max(activity_date) as latest_day
+    from {{ ref('stg_openai__completions_usage') }}
+),
+
+latest as (
+    select latest_day from github
     union all
-    select max(activity_date) from {{ ref('stg_openai__completions_usage') }}
+    select latest_day from openai
     union all
     select max(report_refresh_date) from {{ ref('stg_m365_copilot__usage_user_detail') }}
 ),
 
 earliest as (
-    select min(activity_date) as first_day from {{ ref('stg_github_copilot__user_day_usage') }}
+    select first_day from github
     union all
-    select min(activity_date) from {{ ref('stg_openai__completions_usage') }}
+    select first_day from openai
 )
 
 select
