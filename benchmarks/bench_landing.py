@@ -9,7 +9,9 @@ process) and kept in memory, timed in wall and CPU seconds of this process (the 
 extractor's: HTTP client, JSON, rows, pseudonymisation; the rest of the wall time is waiting for the
 sandbox), then landed by `land_extractor` into a fresh DuckDB file, inline (no read-ahead), timed
 the same way (the CPU is Python's and DuckDB's threads). Then the same batches are landed again in reverse order, every key already stored
-(the merge's update path). `--repo DIR` imports the connectors and the landing from DIR, to compare
+(the merge's update path). `--concurrent` instead fetches the sources one after another and then each
+in its own thread, twice each (after one untimed fetch that warms the sandbox's caches): what landing
+independent sources concurrently could gain against this sandbox. `--repo DIR` imports the connectors and the landing from DIR, to compare
 before and after on the same batches; `--keep DIR` keeps the warehouses to compare their tables.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,6 +37,35 @@ class Replayed:
         yield from self._batches
 
 
+def fetch_concurrently(sources: dict, names: list[str], env: dict, key: str) -> None:
+    """Fetch every extractor of `names`, one source after another, then one thread per source."""
+    from connectors.privacy import Pseudonymiser  # noqa: PLC0415
+
+    def fetch(name: str, seconds: dict[str, float]) -> None:
+        started = time.perf_counter()
+        for extractor in sources[name].build(sources[name].settings(env), Pseudonymiser(key)):
+            for _ in extractor.batches(None):
+                pass
+        seconds[name] = time.perf_counter() - started
+
+    for name in names:
+        fetch(name, {})
+    for mode in ("one after another", "threads", "one after another", "threads"):
+        seconds: dict[str, float] = {}
+        wall, cpu = time.perf_counter(), time.process_time()
+        if mode == "threads":
+            threads = [threading.Thread(target=fetch, args=(name, seconds)) for name in names]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        else:
+            for name in names:
+                fetch(name, seconds)
+        print(f"{mode:<18} wall {time.perf_counter() - wall:6.1f} s, CPU {time.process_time() - cpu:5.1f} s; "
+              + ", ".join(f"{name} {seconds[name]:.1f} s" for name in names), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--employees", type=int, default=2000)
@@ -42,6 +74,8 @@ def main() -> None:
     parser.add_argument("--sources", default="jira,zendesk,github_copilot")
     parser.add_argument("--repo", type=Path, help="land with the connectors and landing code in this directory")
     parser.add_argument("--keep", type=Path, help="keep the landed warehouses in this directory")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="fetch the sources one after another and concurrently (no landing)")
     args = parser.parse_args()
     sys.path.insert(0, str((args.repo or ROOT).resolve()))
     sys.path.insert(1, str(ROOT))
@@ -55,6 +89,10 @@ def main() -> None:
     from pipelines.warehouse import initialise  # noqa: PLC0415
 
     sources = {source.name: source for source in load_sources()}
+    if args.concurrent:
+        with sandbox_process(seed=args.seed, employees=args.employees, months=args.months) as env:
+            fetch_concurrently(sources, args.sources.split(","), env, BENCHMARK_PSEUDONYM_KEY)
+        return
     totals = [0.0] * 6
     widths = (8, 7, 8, 7, 8, 7)
     print(f"{'extractor':<32} {'batches':>8} {'rows':>10} {'fetch s':>8} {'CPU s':>7} {'land s':>8} {'CPU s':>7} "
