@@ -159,7 +159,7 @@ def test_rerun_from_an_old_cursor_changes_nothing(server, baseline, name):
 TRANSPORT_FAULTS = {
     "rate_limit": {"retry_after": 2},
     "server_error": {"burst": 2, "status": 502},  # two 502s in a row
-    "slow": {"delay": 0.6},  # past the 0.3 s read timeout below
+    "slow": {"delay": 3.0},  # past the 1.5 s read timeout below, which a loaded CI machine's normal page stays under
     "drop_connection": {},  # half a body, then the socket closes
 }
 
@@ -173,7 +173,7 @@ def test_transport_faults_end_in_complete_data(server, baseline, name):
         server.faults.set(source, kind, every=1 if name in SINGLE_PAGE else 2, times=1, **options)
     sleeps = Sleeps()
     try:
-        conn, _ = load(name, server.env(), sleep=sleeps, timeout=(2.0, 0.3))
+        conn, _ = load(name, server.env(), sleep=sleeps, timeout=(2.0, 1.5))
     finally:
         server.faults.clear(source)
     injected = {kind: server.faults.count(source, kind) for kind in TRANSPORT_FAULTS}
