@@ -48,9 +48,10 @@ ui: setup
 	$(VENV)/bin/archipelago ui
 
 # Two workers on a two-core machine (one per core): the story build's tests keep one of them busy
-# while the other takes the rest (groups: tests/conftest.py).
+# while the other starts the Spark parity test, then both take the rest (groups and their order:
+# tests/conftest.py; without --no-loadscope-reorder xdist would run the groups with most tests first).
 test: setup
-	$(VENV)/bin/python -m pytest -n auto --dist loadgroup
+	$(VENV)/bin/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -48,12 +48,16 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """Groups for `pytest -n auto --dist loadgroup` (`make test`): every test on the story build shares
     one worker, so the build (minutes) is made once; any other module's tests share one, so its
-    module-scoped fixtures (a landed sandbox, say) are made once too. The story group, the longest,
-    goes first, so that one worker starts it at once while the other takes everything else."""
+    module-scoped fixtures (a landed sandbox, say) are made once too. A test that names its own group
+    (the Spark parity test: minutes on one worker) keeps it. The story group, the longest, goes first and
+    the named groups next, so that both workers start a long group at once (`make test` keeps this order:
+    --no-loadscope-reorder) and share everything else as they finish."""
+    named = {item.nodeid for item in items if item.get_closest_marker("xdist_group") is not None}
     for item in items:
-        group = "story_build" if "story_build" in item.fixturenames else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: "story_build" not in item.fixturenames)
+        if item.nodeid not in named:
+            group = "story_build" if "story_build" in item.fixturenames else item.module.__name__
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: 0 if "story_build" in item.fixturenames else 1 if item.nodeid in named else 2)
 
 
 @pytest.fixture(scope="session")

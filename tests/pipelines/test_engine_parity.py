@@ -2,12 +2,17 @@
 sandbox over real HTTP, refreshed once and again after the sandbox clock moved one day (the incremental
 path), compared table by table with tests/publication_compare.py.
 
-Add an engine to ENGINES (and its set-up to `_engine_environment`) to hold it to the same publication."""
+Add an engine to ENGINES (and its set-up to `_engine_environment`) to hold it to the same publication.
+Spark, the longest (two refreshes on a local session: minutes), is a group of its own under `make test`,
+so that one worker runs it while the other takes the rest; DuckDB's refreshes are made once per test
+session, by whichever engine's test asks first, and the other waits for them (`_once_per_session`)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
+import json
 import os
 import time
 from pathlib import Path
@@ -19,9 +24,9 @@ from publication_compare import publication_differences
 SEED, EMPLOYEES, MONTHS = 42, 60, 2  # `archipelago demo --employees 60 --months 2`
 END = dt.date(2026, 10, 31)
 DAYS = (END + dt.timedelta(days=1), END + dt.timedelta(days=2))  # the first refresh, then one day later
-# Spark (a local session, ~380 dbt nodes at about a second each) takes tens of minutes for the two
-# refreshes on a shared 2-core machine: held to the same publication when ARCHIPELAGO_TEST_SPARK_PARITY=1.
-ENGINES = ["postgres", *(["spark"] if os.environ.get("ARCHIPELAGO_TEST_SPARK_PARITY") == "1" else [])]
+# The xdist group of Spark's test (tests/conftest.py schedules it right after the story build's).
+SPARK_GROUP = "engine_parity_spark"
+ENGINES = ["postgres", pytest.param("spark", marks=pytest.mark.xdist_group(SPARK_GROUP))]
 # Two refreshes per engine, DuckDB's included: minutes under load.
 pytestmark = pytest.mark.timeout(3000)
 
@@ -73,18 +78,25 @@ def _demo_refreshes(root: Path, engine: str) -> list[Path]:
     return publications
 
 
+def _once_per_session(root: Path, engine: str) -> list[Path]:
+    """`engine`'s publications, made by the first test (on any xdist worker) that asks; later ones wait for
+    them and read them. A failed attempt leaves nothing behind, so the next one tries again."""
+    root.mkdir(parents=True, exist_ok=True)
+    done = root / f"{engine}.json"
+    with open(root / f"{engine}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            done.write_text(json.dumps([str(path) for path in _demo_refreshes(root, engine)]))
+        return [Path(path) for path in json.loads(done.read_text())]
+
+
 @pytest.fixture(scope="module")
 def refreshes(tmp_path_factory):
-    """Engine -> its publications, each engine run once per module."""
-    root = tmp_path_factory.mktemp("parity")
-    done: dict[str, list[Path]] = {}
-
-    def of(engine: str) -> list[Path]:
-        if engine not in done:
-            done[engine] = _demo_refreshes(root, engine)
-        return done[engine]
-
-    return of
+    """Engine -> its publications, each engine run once per test session (a directory every xdist worker
+    of the session shares: the parent of the worker's own)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "engine-parity"
+    return lambda engine: _once_per_session(root, engine)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

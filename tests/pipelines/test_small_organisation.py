@@ -14,7 +14,6 @@ import psycopg2
 import pytest
 from archipelago_testing import failures, isolated_env, materialize_everything
 from postgres_testing import copy_raw_schemas, create_database, running_postgres
-from spark_testing import export_raw_to_lake, spark_dbt_env, spark_marts_in_duckdb
 
 END = dt.date(2026, 10, 31)
 TODAY = (END + dt.timedelta(days=1)).isoformat()
@@ -134,36 +133,3 @@ def test_the_dbt_project_builds_on_postgres_with_duckdb_results(small_organisati
         got = actual[table]
         assert got["columns"] == want["columns"], table
         assert got["values"] == pytest.approx(want["values"], rel=1e-9, nan_ok=True), table
-
-
-@pytest.mark.timeout(1800)  # two Spark builds: minutes on a busy machine
-def test_the_dbt_project_builds_on_spark_with_duckdb_results(small_organisation, tmp_path):
-    """dbt-spark (local session) on the same raw tables as a Parquet lake, built twice (the second run takes
-    the incremental models' delete+insert path): every seed and model builds, and every mart has DuckDB's
-    rows, non-null counts and sums (floats within 1e-9 relative) and its ordered lists. Data and unit
-    tests run on DuckDB and Postgres only (docs/engines.md#spark: about a second per test on Spark)."""
-    from pipelines.assets.dbt import dbt_executable  # noqa: PLC0415
-
-    _, home, _, result, _ = small_organisation
-    assert result.success, failures(result)
-    spark_home = tmp_path / "spark-home"
-    tables = export_raw_to_lake(home / "warehouse.duckdb", tmp_path / "lake")
-    env = {**spark_dbt_env(spark_home, tmp_path / "lake", tables), "ARCHIPELAGO_TODAY": TODAY}
-    env.pop("ARCHIPELAGO_PRIVACY_K", None)
-    for build in (["build", "--exclude", "resource_type:test", "resource_type:unit_test"], ["run"]):
-        built = subprocess.run([dbt_executable(), *build, "--target", "spark", "--profiles-dir", ".",
-                                "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-                               cwd=os.path.join(os.path.dirname(__file__), "..", "..", "dbt_project"),
-                               env=env, capture_output=True, text=True)
-        assert built.returncode == 0, f"{build[0]}: {built.stdout[-3000:]}"
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
-        expected = _mart_profile_duckdb(conn)
-        lists = conn.execute("select tool, department_names from marts.ai_tool_fragmentation order by all").fetchall()
-    with spark_marts_in_duckdb(spark_home) as conn:
-        actual = _mart_profile_duckdb(conn)
-        assert conn.execute("select tool, department_names from marts.ai_tool_fragmentation order by all"
-                            ).fetchall() == lists
-    assert sorted(actual) == sorted(expected)
-    for table, want in expected.items():
-        assert actual[table]["columns"] == want["columns"], table
-        assert actual[table]["values"] == pytest.approx(want["values"], rel=1e-9, nan_ok=True), table
