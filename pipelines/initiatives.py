@@ -17,7 +17,7 @@ import io
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -239,8 +239,10 @@ def _seed_text_now(seed: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def seed_held(config: Path | None = None, seed: Path = SEED_PATH) -> Iterator[None]:
-    """Write the seed from `config` and keep it so until the block ends (a dbt build).
+def seed_held(config: Path | None = None, seed: Path = SEED_PATH) -> Iterator[Callable[[], None]]:
+    """Write the seed from `config` and keep it so until the block ends (a dbt build), or until the
+    caller calls the function it is given: once dbt has loaded the seed it reads the file no more, and
+    a build on Spark lasts minutes that other runs need not wait.
 
     Every home of a checkout shares the seed file, and a demo or test may bring initiatives of its own:
     without this, one run could rewrite the seed while another's dbt reads it. Runs that want the same
@@ -260,7 +262,7 @@ def seed_held(config: Path | None = None, seed: Path = SEED_PATH) -> Iterator[No
                 seed.unlink(missing_ok=True)
                 seed.write_text(text, encoding="utf-8")
             fcntl.flock(lock, fcntl.LOCK_SH)
-        yield
+        yield lambda: fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
@@ -177,6 +177,14 @@ def _query_on(warehouse: WarehouseResource):
     return query
 
 
+def _releasing_after(events: Iterator, key: dg.AssetKey, release: Callable[[], None]) -> Iterator:
+    """dbt's events, passed on; `release` is called once the asset `key` has been materialised."""
+    for event in events:
+        yield event
+        if getattr(event, "asset_key", None) == key or (isinstance(event, dg.Output) and event.output_name == key.to_python_identifier()):
+            release()
+
+
 def _every_selected_node_reported(context: dg.AssetExecutionContext, events: Iterator, target_path: Path) -> Iterator:
     """dbt's events, passed on; then a DbtBuildError if a selected model or test sent none. dagster-dbt
     skips an output line it cannot parse as JSON, and Dagster then only logs the missing output and skips
@@ -217,10 +225,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # in the code checkout.
         target_path = dbt_target_path(warehouse.home_path)
         # The initiatives seed is generated from config/initiatives.yml (validated: a wrong entry stops
-        # here) and held as this run wrote it until dbt is done.
-        with initiatives_seed_held():
+        # here) and held as this run wrote it until dbt has loaded it (or is done, if it is not built).
+        with initiatives_seed_held() as release_seed:
             try:
                 events = dbt.cli(args, context=context, target_path=target_path).stream()
+                events = _releasing_after(events, get_asset_key_for_model([context.assets_def], "initiatives"), release_seed)
                 yield from _every_selected_node_reported(context, events, target_path)
             except DagsterDbtCliRuntimeError:
                 line = failure_line(target_path, _query_on(warehouse))

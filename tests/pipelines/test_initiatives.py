@@ -86,9 +86,11 @@ def test_duplicate_ids_and_overlapping_groups_are_refused(tmp_path):
         load_initiatives(_write(tmp_path, overlap))
 
 
-def test_a_run_with_other_initiatives_waits_until_the_seed_in_use_is_released(tmp_path):
+@pytest.mark.parametrize("released_by_the_build", [False, True], ids=["at_the_end", "once_loaded"])
+def test_a_run_with_other_initiatives_waits_until_the_seed_in_use_is_released(tmp_path, released_by_the_build):
     """Homes of one checkout share the generated seed: a demo with initiatives of its own must not
-    rewrite it under another run's dbt build."""
+    rewrite it under another run's dbt build, until that build has loaded it (the dbt step releases it
+    then) or ends."""
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
     import time  # noqa: PLC0415
@@ -105,15 +107,35 @@ def test_a_run_with_other_initiatives_waits_until_the_seed_in_use_is_released(tm
         "with seed_held(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])):",
         "    print(pathlib.Path(sys.argv[2]).read_text().splitlines()[1], flush=True)",
     ])
-    with seed_held(CONFIG_PATH, seed):
+    with seed_held(CONFIG_PATH, seed) as release:
         ours = seed.read_text()
         child = subprocess.Popen([sys.executable, "-c", waiting, str(other), str(seed)], stdout=subprocess.PIPE, text=True)
         assert child.stdout.readline().strip() == "ready"
         time.sleep(2)  # ample time to validate its file and reach the lock
         assert child.poll() is None, "the other run did not wait for the seed in use"
         assert seed.read_text() == ours
-    out, _ = child.communicate(timeout=60)  # it goes on once the seed is released
+        if released_by_the_build:
+            release()
+            out, _ = child.communicate(timeout=60)  # it goes on while this block is still open
+    if not released_by_the_build:
+        out, _ = child.communicate(timeout=60)  # it goes on once the seed is released
     assert child.returncode == 0
     assert seed.read_text() != ours and out.strip() == seed.read_text().splitlines()[1]
     with seed_held(CONFIG_PATH, seed):  # and back, for a run with the configured initiatives
         assert seed.read_text() == ours
+
+
+def test_the_dbt_step_releases_the_seed_right_after_dbt_loaded_it():
+    """The dbt step passes dbt's events on and lets the seed go after the seed's own event, not at the end."""
+    import dagster as dg  # noqa: PLC0415
+
+    from pipelines.assets.dbt import _releasing_after  # noqa: PLC0415
+
+    seed = dg.AssetKey(["staging", "initiatives"])
+    released = []
+    events = [dg.Output(None, output_name="staging__departments"), dg.Output(None, output_name=seed.to_python_identifier()),
+              dg.Output(None, output_name="marts__scorecard")]
+    seen = []
+    for event in _releasing_after(iter(events), seed, lambda: released.append(len(seen))):
+        seen.append(event)
+    assert seen == events and released == [2], "released once, right after the seed's event"
