@@ -32,10 +32,11 @@ def pytest_configure(config):
     # Under pytest-xdist the controller does it before the workers start. The initiatives seed is
     # generated from config/initiatives.yml (not versioned), so it is written first.
     from pipelines.dbt_manifest import manifest_is_stale  # noqa: PLC0415
-    from pipelines.initiatives import CONFIG_PATH, write_seed  # noqa: PLC0415
+    from pipelines.initiatives import CONFIG_PATH, seed_held  # noqa: PLC0415
 
     if not hasattr(config, "workerinput"):
-        write_seed(CONFIG_PATH)
+        with seed_held(CONFIG_PATH):  # under the lock: another pytest's build in this checkout may hold its own seed
+            pass
 
     if not hasattr(config, "workerinput") and manifest_is_stale(DBT_DIR):
         from pipelines.assets.dbt import PARSE_ENVIRONMENT, dbt_executable  # noqa: PLC0415
